@@ -1,0 +1,112 @@
+package org.vnvdimm.contract;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Receive;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.vnvdimm.proto.Envelope;
+import org.vnvdimm.proto.Log;
+import org.vnvdimm.proto.Observation;
+import org.vnvdimm.proto.StepResult;
+
+/**
+ * The actor protocol every component follows: take one delivered Envelope, handle it, answer the
+ * wire with exactly one StepResult listing what was sent and observed. Requests carry a tag chosen
+ * here; a reply with that tag runs the continuation registered by {@link #call}.
+ *
+ * <p>A component never throws at the wire: a bug or a hostile message becomes a logged
+ * observation ("BUG: ...") in the trace, and the step still completes.
+ */
+public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
+    /** Bound on outstanding requests per component: a runaway loop is a bug, not a memory leak. */
+    public static final int MAX_PENDING_CALLS = 1 << 16;
+
+    protected final String role;
+    private final ActorRef<StepResult> wire;
+    private StepResult.Builder step;
+    private Envelope current;
+    private long nextTag = 1;
+    // Looked up by tag only, never iterated: iteration order cannot leak into the simulation.
+    private final Map<Long, Consumer<Envelope>> pending = new HashMap<>();
+
+    protected ComponentBehavior(ActorContext<Envelope> ctx, String role, ActorRef<StepResult> wire) {
+        super(ctx);
+        this.role = role;
+        this.wire = wire;
+    }
+
+    @Override
+    public final Receive<Envelope> createReceive() {
+        return newReceiveBuilder().onMessage(Envelope.class, this::onDelivery).build();
+    }
+
+    private Behavior<Envelope> onDelivery(Envelope e) {
+        step = StepResult.newBuilder().setRole(role).setHandledSeq(e.getSeq());
+        current = e;
+        try {
+            Consumer<Envelope> k = e.getInReplyTo() != 0 ? pending.remove(e.getTag()) : null;
+            if (k != null) {
+                k.accept(e);
+            } else {
+                handle(e);
+            }
+        } catch (ProtocolError pe) {
+            log("%s: rejected %s from %s: %s", role, e.getPayloadCase(), e.getFrom(), pe.getMessage());
+        } catch (RuntimeException ex) {
+            log("BUG: %s crashed handling #%d %s: %s", role, e.getSeq(), e.getPayloadCase(), ex);
+        }
+        StepResult r = step.build();
+        step = null;
+        current = null;
+        wire.tell(r);
+        return this;
+    }
+
+    /** Handle a delivery that is not the reply to one of this component's calls. */
+    protected abstract void handle(Envelope e);
+
+    /** The delivery being handled. */
+    protected Envelope current() { return current; }
+
+    /** Send a one-way message (or a request whose reply arrives in handle()). Returns its tag. */
+    protected long send(String to, Envelope.Builder msg) {
+        long tag = nextTag++;
+        step.addSent(msg.setFrom(role).setTo(to).setTag(tag));
+        return tag;
+    }
+
+    /** Send a request; onReply runs when the reply (same tag) is delivered. */
+    protected void call(String to, Envelope.Builder msg, Consumer<Envelope> onReply) {
+        if (pending.size() >= MAX_PENDING_CALLS) {
+            throw new IllegalStateException(role + ": more than " + MAX_PENDING_CALLS + " outstanding calls");
+        }
+        pending.put(send(to, msg), onReply);
+    }
+
+    /** Answer the delivery being handled. */
+    protected void reply(Envelope.Builder msg) { replyTo(current, msg); }
+
+    /** Answer an earlier request (kept by the component while it worked on it). */
+    protected void replyTo(Envelope request, Envelope.Builder msg) {
+        step.addSent(msg.setFrom(role).setTo(request.getFrom()).setTag(request.getTag()).setInReplyTo(request.getSeq()));
+    }
+
+    protected void observe(Observation o) { step.addObserved(o); }
+
+    protected void log(String fmt, Object... args) {
+        observe(Observation.newBuilder().setLog(Log.newBuilder().setText(String.format(fmt, args))).build());
+    }
+
+    protected int outstandingCalls() { return pending.size(); }
+
+    /** A message this component refuses (malformed, out of protocol); logged, never thrown at the wire. */
+    public static final class ProtocolError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public ProtocolError(String message) { super(message, null, false, false); }
+    }
+}
