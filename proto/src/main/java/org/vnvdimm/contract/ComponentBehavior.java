@@ -95,6 +95,14 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
         step.addSent(msg.setFrom(role).setTo(request.getFrom()).setTag(request.getTag()).setInReplyTo(request.getSeq()));
     }
 
+    /**
+     * Answer a request that reached this component through a third party (Xen forwarding a vCPU's
+     * load to the memory bus): the answer goes to the original requester with its tag.
+     */
+    protected void replyOnBehalf(String requester, long requesterTag, Envelope.Builder msg) {
+        step.addSent(msg.setFrom(role).setTo(requester).setTag(requesterTag).setInReplyTo(current.getSeq()));
+    }
+
     protected void observe(Observation o) { step.addObserved(o); }
 
     protected void log(String fmt, Object... args) {

@@ -1,0 +1,49 @@
+package org.vnvdimm.xen;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.vnvdimm.proto.E820Entry;
+import org.vnvdimm.ranges.RangeSet;
+
+/** struct domain, as far as the simulation needs it. */
+public final class Domain {
+    public final int domid;
+    public final boolean hvm;
+    public final P2m p2m = new P2m();
+    /** Frames this domain may be given access to (d->iomem_caps). */
+    public final RangeSet iomemCaps = new RangeSet();
+    public List<E820Entry> e820 = List.of();
+    public boolean e820Set;
+    public long maxPages = Long.MAX_VALUE;
+    public long totPages;
+    public boolean paused = true;
+    public boolean started;
+    public int maxVcpus = 1;
+    /** RAM frames this domain owns, as runs {mfn, nr} (returned to the heap on destroy). */
+    public final List<long[]> ramRuns = new ArrayList<>();
+    public final List<IoreqServer> ioreqServers = new ArrayList<>();
+
+    public static final class IoreqServer {
+        public final int id;
+        public final String dmRole;
+        public final RangeSet ports = new RangeSet();
+        public final RangeSet mmio = new RangeSet();
+        public boolean enabled;
+
+        IoreqServer(int id, String dmRole) {
+            this.id = id;
+            this.dmRole = dmRole;
+        }
+    }
+
+    Domain(int domid, boolean hvm) {
+        this.domid = domid;
+        this.hvm = hvm;
+    }
+
+    /** The ioreq server that claims port, or null. */
+    IoreqServer serverForPort(long port) {
+        for (IoreqServer s : ioreqServers) if (s.enabled && s.ports.contains(port)) return s;
+        return null;
+    }
+}

@@ -1,0 +1,305 @@
+package org.vnvdimm.sim.scenario;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.vnvdimm.proto.CreateFile;
+import org.vnvdimm.proto.DimmConfig;
+import org.vnvdimm.proto.DomainConfig;
+import org.vnvdimm.proto.Mkfs;
+import org.vnvdimm.proto.Scenario;
+import org.vnvdimm.proto.Step;
+import org.vnvdimm.proto.VnvdimmConfig;
+
+/**
+ * Semantic checks on a scenario that the schema alone cannot express. Each rejection points at the
+ * value it rejects (or, for a value left out, at the nearest enclosing value in the file).
+ *
+ * <p>All rules are listed in {@link #RULES}; to add one, write a method taking
+ * {@code (Scenario, Report)} below and add it to that list. Every rule runs; the earliest problem in
+ * the file is thrown and the others ride along in {@link ScenarioException#additional()}.
+ */
+public final class ScenarioValidator {
+    private ScenarioValidator() {
+    }
+
+    public static final long PAGE_BYTES = 4096;
+    public static final long MIN_RAM_BYTES = 64L << 20;
+    public static final long DIMM_ALIGN_BYTES = 2L << 20;
+    public static final long MIN_LABEL_BYTES = 128L << 10;
+    public static final long MIN_DOMAIN_MEMORY_BYTES = 16L << 20;
+    public static final long MIN_MAX_DELIVERIES = 10;
+
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    public static final List<String> PROFILES = List.of("seeds");
+    public static final List<String> FRAMETABLES = List.of("pmem-mgmt", "boot-claim");
+    public static final List<String> MAPPING_CHECKS = List.of("on", "off");
+    public static final List<String> DISCOVERIES = List.of("dom0-reports");
+    public static final List<String> FILESYSTEMS = List.of("xfs", "ext4");
+    public static final List<String> ORACLES =
+            List.of("boot-safety", "isolation", "mapping-coherence", "data-integrity", "acpi", "liveness");
+
+    /** One semantic rule: looks at the whole scenario and reports every value it rejects. */
+    @FunctionalInterface
+    interface Rule {
+        void check(Scenario scenario, Report report);
+    }
+
+    // ============================ THE RULES: add new ones here ============================
+    static final List<Rule> RULES = List.of(
+            ScenarioValidator::nameIsAnIdentifier,        // name required, [a-z0-9][a-z0-9._-]*
+            ScenarioValidator::designChoicesAreKnown,     // profile, frametable, mapping_check, discovery
+            ScenarioValidator::ramIsUsable,               // ram_bytes >= 64 MiB, page aligned
+            ScenarioValidator::dimmsAreWellFormed,        // >= 1 DIMM; size, label, handle, spa
+            ScenarioValidator::stepsAreComplete,          // >= 1 step; each step's required fields
+            ScenarioValidator::expectedViolationsAreOracles,
+            ScenarioValidator::deliveryLimitIsUsable);    // limits.max_deliveries 0 or >= 10
+    // =======================================================================================
+
+    /** Checks a loaded scenario; positions come from the loader's source map. */
+    public static void validate(Scenario scenario, SourceMap where) throws ScenarioException {
+        Report report = new Report(where);
+        for (Rule rule : RULES) {
+            rule.check(scenario, report);
+        }
+        report.throwIfAny();
+    }
+
+    /** Checks a scenario built in code: errors carry the name but no line or column. */
+    public static void validate(Scenario scenario, String sourceName) throws ScenarioException {
+        validate(scenario, SourceMap.empty(sourceName));
+    }
+
+    // ---------------------------------------------------------------- rules
+
+    static void nameIsAnIdentifier(Scenario s, Report r) {
+        if (!NAME.matcher(s.getName()).matches()) {
+            r.reject("name", "a name of lower-case letters, digits, '.', '_' and '-' starting with a letter or digit "
+                    + "([a-z0-9][a-z0-9._-]*)", s.getName());
+        }
+    }
+
+    static void designChoicesAreKnown(Scenario s, Report r) {
+        r.oneOfOrEmpty("design.profile", s.getDesign().getProfile(), PROFILES);
+        r.oneOfOrEmpty("design.frametable", s.getDesign().getFrametable(), FRAMETABLES);
+        r.oneOfOrEmpty("design.mapping_check", s.getDesign().getMappingCheck(), MAPPING_CHECKS);
+        r.oneOfOrEmpty("design.discovery", s.getDesign().getDiscovery(), DISCOVERIES);
+    }
+
+    static void ramIsUsable(Scenario s, Report r) {
+        long ram = s.getPlatform().getRamBytes();
+        if (Long.compareUnsigned(ram, MIN_RAM_BYTES) < 0 || ram % PAGE_BYTES != 0) {
+            r.reject("platform.ram_bytes", "a size of at least 64 MiB (" + MIN_RAM_BYTES + " bytes) and a multiple of "
+                    + PAGE_BYTES, u64(ram));
+        }
+    }
+
+    static void dimmsAreWellFormed(Scenario s, Report r) {
+        List<DimmConfig> dimms = s.getPlatform().getDimmsList();
+        if (dimms.isEmpty()) {
+            r.rejectAs("platform.dimms", "at least one DIMM", r.given("platform.dimms") ? "an empty sequence" : "nothing");
+            return;
+        }
+        Map<Integer, Integer> firstWithHandle = new HashMap<>();
+        for (int i = 0; i < dimms.size(); i++) {
+            DimmConfig d = dimms.get(i);
+            String p = "platform.dimms[" + i + "]";
+            if (d.getSizeBytes() == 0 || Long.remainderUnsigned(d.getSizeBytes(), DIMM_ALIGN_BYTES) != 0) {
+                r.reject(p + ".size_bytes", "a non-zero multiple of 2 MiB (" + DIMM_ALIGN_BYTES + " bytes)", u64(d.getSizeBytes()));
+            }
+            labelArea(r, p + ".label_bytes", d.getLabelBytes());
+            Integer first = firstWithHandle.putIfAbsent(d.getHandle(), i);
+            if (first != null) {
+                r.reject(p + ".handle", "a handle no other DIMM uses (platform.dimms[" + first + "]" + r.at("platform.dimms["
+                        + first + "].handle") + " already has " + Integer.toUnsignedString(d.getHandle()) + ")",
+                        Integer.toUnsignedString(d.getHandle()));
+            }
+            long spa = d.getSpa();
+            if (spa == 0) {
+                continue; // placed by the platform after RAM
+            }
+            if (spa % PAGE_BYTES != 0) {
+                r.reject(p + ".spa", "a page-aligned address (a multiple of " + PAGE_BYTES + ")", hex(spa));
+                continue;
+            }
+            long end = spa + d.getSizeBytes();
+            if (Long.compareUnsigned(end, spa) < 0) {
+                r.reject(p + ".spa", "an address that leaves room for size_bytes below 2^64", hex(spa));
+                continue;
+            }
+            for (int j = 0; j < i; j++) {
+                DimmConfig o = dimms.get(j);
+                long oEnd = o.getSpa() + o.getSizeBytes();
+                if (o.getSpa() == 0 || o.getSpa() % PAGE_BYTES != 0 || Long.compareUnsigned(oEnd, o.getSpa()) < 0) {
+                    continue; // not explicitly placed, or already reported
+                }
+                if (Long.compareUnsigned(spa, oEnd) < 0 && Long.compareUnsigned(o.getSpa(), end) < 0) {
+                    r.reject(p + ".spa", "a range not overlapping platform.dimms[" + j + "] ([" + hex(o.getSpa()) + ", "
+                            + hex(oEnd) + "))", hex(spa));
+                    break;
+                }
+            }
+        }
+    }
+
+    static void stepsAreComplete(Scenario s, Report r) {
+        if (s.getStepsCount() == 0) {
+            r.rejectAs("steps", "at least one step", r.given("steps") ? "an empty sequence" : "nothing");
+            return;
+        }
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            Step step = s.getSteps(i);
+            String p = "steps[" + i + "]";
+            switch (step.getActionCase()) {
+                case NDCTL:
+                    r.required(p + ".ndctl.region", step.getNdctl().getRegion(), "a region name such as region0");
+                    break;
+                case MKFS: {
+                    Mkfs m = step.getMkfs();
+                    r.required(p + ".mkfs.dev", m.getDev(), "a device such as /dev/pmem0");
+                    if (!FILESYSTEMS.contains(m.getType())) {
+                        r.reject(p + ".mkfs.type", "one of " + String.join(", ", FILESYSTEMS), m.getType());
+                    }
+                    r.required(p + ".mkfs.mount", m.getMount(), "a mount point such as /mnt/pmem0");
+                    break;
+                }
+                case FILE: {
+                    CreateFile f = step.getFile();
+                    r.absolutePath(p + ".file.path", f.getPath());
+                    if (f.getSizeBytes() == 0) {
+                        r.reject(p + ".file.size_bytes", "a size above 0", u64(f.getSizeBytes()));
+                    }
+                    break;
+                }
+                case XL_CREATE:
+                    domainIsComplete(r, p + ".xl_create.domain", step.getXlCreate().getDomain());
+                    break;
+                case POWER_ON:
+                case PMEM_SETUP:
+                    break; // every field has a usable default
+                case ACTION_NOT_SET:
+                default:
+                    r.rejectAs(p, "a step with exactly one of the keys " + Step.getDescriptor().getFields().stream()
+                            .map(f -> f.getName()).collect(Collectors.joining(", ")), "nothing");
+                    break;
+            }
+        }
+    }
+
+    private static void domainIsComplete(Report r, String p, DomainConfig d) {
+        r.required(p + ".name", d.getName(), "a domain name");
+        if (Long.compareUnsigned(d.getMemoryBytes(), MIN_DOMAIN_MEMORY_BYTES) < 0) {
+            r.reject(p + ".memory_bytes", "a size of at least 16 MiB (" + MIN_DOMAIN_MEMORY_BYTES + " bytes)", u64(d.getMemoryBytes()));
+        }
+        for (int k = 0; k < d.getVnvdimmsCount(); k++) {
+            VnvdimmConfig v = d.getVnvdimms(k);
+            String vp = p + ".vnvdimms[" + k + "]";
+            r.absolutePath(vp + ".file", v.getFile());
+            labelArea(r, vp + ".label_bytes", v.getLabelBytes());
+            if (v.getSlot() < -1) {
+                r.reject(vp + ".slot", "a slot of -1 (QEMU chooses) or more", Integer.toString(v.getSlot()));
+            }
+        }
+    }
+
+    static void expectedViolationsAreOracles(Scenario s, Report r) {
+        List<String> names = s.getExpect().getViolationsList();
+        for (int i = 0; i < names.size(); i++) {
+            if (!ORACLES.contains(names.get(i))) {
+                r.reject("expect.violations[" + i + "]", "an oracle name, one of " + String.join(", ", ORACLES), names.get(i));
+            }
+        }
+    }
+
+    static void deliveryLimitIsUsable(Scenario s, Report r) {
+        long max = s.getLimits().getMaxDeliveries();
+        if (max != 0 && Long.compareUnsigned(max, MIN_MAX_DELIVERIES) < 0) {
+            r.reject("limits.max_deliveries", "at least " + MIN_MAX_DELIVERIES + " (or leave it out for no limit)", u64(max));
+        }
+    }
+
+    private static void labelArea(Report r, String path, long labelBytes) {
+        if (labelBytes != 0 && Long.compareUnsigned(labelBytes, MIN_LABEL_BYTES) < 0) {
+            r.reject(path, "0 (no label area) or at least 128 KiB (" + MIN_LABEL_BYTES + " bytes)", u64(labelBytes));
+        }
+    }
+
+    /** An unset (zero) uint64 reads as "nothing". */
+    private static String u64(long value) {
+        return value == 0 ? null : Long.toUnsignedString(value);
+    }
+
+    private static String hex(long value) {
+        return "0x" + Long.toHexString(value);
+    }
+
+    // ---------------------------------------------------------------- collecting findings
+
+    /** Collects rejections with their positions; a rule calls it once per rejected value. */
+    static final class Report {
+        private final SourceMap where;
+        private final List<ScenarioException> found = new ArrayList<>();
+
+        Report(SourceMap where) {
+            this.where = where;
+        }
+
+        boolean given(String path) {
+            return where.given(path);
+        }
+
+        /** " at line L, column C" of a value, or "" if its position is unknown. */
+        String at(String path) {
+            return where.exact(path).map(p -> " at line " + p.line() + ", column " + p.column()).orElse("");
+        }
+
+        /**
+         * Rejects the value at {@code path}. GOT is the value as written in the file if it was; else
+         * {@code value} quoted, or "nothing" when {@code value} is null or empty (left out).
+         */
+        void reject(String path, String expected, String value) {
+            String got = where.exact(path).map(SourceMap.Position::text)
+                    .map(YamlProtoReader::quote)
+                    .orElse(value == null || value.isEmpty() ? "nothing" : YamlProtoReader.quote(value));
+            rejectAs(path, expected, got);
+        }
+
+        void rejectAs(String path, String expected, String got) {
+            SourceMap.Position at = where.nearest(path).orElse(new SourceMap.Position(0, 0, null));
+            found.add(new ScenarioException(where.sourceName(), at.line(), at.column(), path, expected, got));
+        }
+
+        void oneOfOrEmpty(String path, String value, List<String> allowed) {
+            if (!value.isEmpty() && !allowed.contains(value)) {
+                reject(path, "one of " + String.join(", ", allowed) + " (or leave it out)", value);
+            }
+        }
+
+        void required(String path, String value, String expected) {
+            if (value.isEmpty()) {
+                reject(path, expected, value);
+            }
+        }
+
+        void absolutePath(String path, String value) {
+            // Paths name files inside the simulated Linux hosts, so "absolute" is the POSIX rule.
+            if (!value.startsWith("/")) {
+                reject(path, "an absolute path (starting with '/')", value);
+            }
+        }
+
+        void throwIfAny() throws ScenarioException {
+            if (found.isEmpty()) {
+                return;
+            }
+            // Earliest in the file first; equal positions keep rule order (the sort is stable).
+            List<ScenarioException> sorted = new ArrayList<>(found);
+            sorted.sort(Comparator.comparingInt(ScenarioException::line).thenComparingInt(ScenarioException::column));
+            throw sorted.get(0).withAdditional(sorted.subList(1, sorted.size()));
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.vnvdimm.sim.wire;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.vnvdimm.proto.Envelope;
+
+/**
+ * Chooses the next delivery. Messages between one sender and one receiver stay in order (a FIFO per
+ * pair, like a socket or a ring); across pairs a seeded random choice picks which pair goes next,
+ * so different seeds give different interleavings and the same seed gives the same one.
+ */
+public final class Scheduler {
+    /** Bound on queued messages: a component flooding the wire is a bug the run must report. */
+    public static final int MAX_QUEUED = 1 << 22;
+
+    private static final class Pair {
+        final ArrayDeque<Envelope> queue = new ArrayDeque<>();
+        int activeIndex = -1;
+    }
+
+    // Looked up by key only; the order of choice comes from the `active` list, never from the map.
+    private final Map<String, Pair> pairs = new HashMap<>();
+    private final List<Pair> active = new ArrayList<>();
+    private final SplittableRandom rng;
+    private int queued;
+
+    public Scheduler(long seed) { this.rng = new SplittableRandom(seed); }
+
+    public void enqueue(Envelope e) {
+        if (queued >= MAX_QUEUED) throw new IllegalStateException("more than " + MAX_QUEUED + " messages queued");
+        Pair p = pairs.computeIfAbsent(e.getFrom() + '\u0000' + e.getTo(), k -> new Pair());
+        p.queue.addLast(e);
+        if (p.activeIndex < 0) {
+            p.activeIndex = active.size();
+            active.add(p);
+        }
+        queued++;
+    }
+
+    public boolean isEmpty() { return queued == 0; }
+
+    public int size() { return queued; }
+
+    public Envelope next() {
+        if (queued == 0) throw new IllegalStateException("nothing to deliver");
+        int n = active.size();
+        Pair p = active.get(n == 1 ? 0 : rng.nextInt(n));
+        Envelope e = p.queue.pollFirst();
+        queued--;
+        if (p.queue.isEmpty()) {
+            // swap-remove keeps choice O(1); the resulting order is still a pure function of the seed
+            Pair last = active.remove(active.size() - 1);
+            if (last != p) {
+                active.set(p.activeIndex, last);
+                last.activeIndex = p.activeIndex;
+            }
+            p.activeIndex = -1;
+        }
+        return e;
+    }
+}

@@ -1,0 +1,242 @@
+package org.vnvdimm.sim.wire;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.Terminated;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.vnvdimm.proto.Envelope;
+import org.vnvdimm.proto.Log;
+import org.vnvdimm.proto.Observation;
+import org.vnvdimm.proto.StepResult;
+import org.vnvdimm.proto.TraceHeader;
+import org.vnvdimm.proto.TraceRecord;
+import org.vnvdimm.proto.Verdict;
+import org.vnvdimm.sim.record.Recorder;
+
+/**
+ * The wire: the only place that sees all traffic. It owns the role -> actor table, stamps every
+ * message (seq, Lamport clock, cause, virtual time), records it, lets the oracles look after each
+ * delivery, and delivers the next message only when the previous receiver has answered with its
+ * StepResult. The next message is chosen by the seeded {@link Scheduler}.
+ */
+public final class Wire extends AbstractBehavior<Wire.Command> {
+    public sealed interface Command {}
+
+    /** Begin the run. */
+    public record Start() implements Command {}
+
+    record Stepped(StepResult result) implements Command {}
+
+    /** Creates the component for a role on first delivery; null when no component plays that role. */
+    public interface ComponentFactory {
+        Behavior<Envelope> create(String role, ActorRef<StepResult> wire);
+    }
+
+    /** The scenario: what to inject when the system is quiescent, and the admin's inbox. */
+    public interface Driver {
+        /** Messages to inject now that nothing is in flight; empty when the scenario is over. */
+        List<Envelope.Builder> next();
+
+        /** A message addressed to the admin role (the scenario's operator) was delivered. */
+        List<Envelope.Builder> onAdminDelivery(Envelope e);
+    }
+
+    /** The oracles: they see every delivery and what its handling observed and sent. */
+    public interface Observer {
+        List<Verdict> afterDelivery(Envelope delivered, StepResult result);
+
+        List<Verdict> atEnd(long deliveries, boolean stepBoundHit);
+    }
+
+    public record Outcome(long deliveries, long vtimeNs, List<Verdict> verdicts, boolean stepBoundHit) {}
+
+    public static final String ADMIN = "admin";
+
+    private final ComponentFactory factory;
+    private final Driver driver;
+    private final Observer observer;
+    private final Recorder recorder;
+    private final TraceHeader header;
+    private final long maxDeliveries;
+    private final CompletableFuture<Outcome> done;
+    private final ActorRef<StepResult> stepAdapter;
+
+    private final Scheduler scheduler;
+    // Lookups by role only; never iterated.
+    private final Map<String, ActorRef<Envelope>> actors = new HashMap<>();
+    private final Map<String, Long> clocks = new HashMap<>();
+    private final List<Verdict> verdicts = new ArrayList<>();
+    private long seq;
+    private long vtimeNs;
+    private Envelope inFlight;
+    private boolean finished;
+
+    public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
+                                           Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done) {
+        return Behaviors.setup(ctx -> new Wire(ctx, header, factory, driver, observer, recorder, maxDeliveries, done));
+    }
+
+    private Wire(ActorContext<Command> ctx, TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
+                 Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done) {
+        super(ctx);
+        this.header = header;
+        this.factory = factory;
+        this.driver = driver;
+        this.observer = observer;
+        this.recorder = recorder;
+        this.maxDeliveries = maxDeliveries;
+        this.done = done;
+        this.scheduler = new Scheduler(header.getSeed());
+        this.stepAdapter = ctx.messageAdapter(StepResult.class, Stepped::new);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Start.class, s -> { start(); return this; })
+                .onMessage(Stepped.class, s -> { stepped(s.result()); return this; })
+                .onSignal(Terminated.class, t -> { crashed(t); return this; })
+                .build();
+    }
+
+    private void start() {
+        recorder.begin(header);
+        advance();
+    }
+
+    /** Enqueue a message sent by `sender` (stamped with the sender's Lamport clock and the cause). */
+    private void send(String sender, Envelope.Builder b, long cause) {
+        long clock = clocks.getOrDefault(sender, 0L) + 1;
+        clocks.put(sender, clock);
+        scheduler.enqueue(b.setFrom(sender).setLamport(clock).setCause(cause).build());
+    }
+
+    private void stepped(StepResult r) {
+        if (finished) return;
+        Envelope e = inFlight;
+        if (e == null || r.getHandledSeq() != e.getSeq() || !r.getRole().equals(e.getTo())) {
+            fail("wire protocol: unexpected StepResult from " + r.getRole() + " for #" + r.getHandledSeq());
+            return;
+        }
+        inFlight = null;
+        List<Observation> extra = new ArrayList<>();
+        for (Envelope out : r.getSentList()) {
+            if (!out.getFrom().equals(r.getRole())) {
+                // A component cannot speak for another: the wire stamps the true sender.
+                extra.add(log("wire: " + r.getRole() + " claimed to be " + out.getFrom() + "; sender corrected"));
+            }
+            send(r.getRole(), out.toBuilder(), e.getSeq());
+        }
+        StepResult full = extra.isEmpty() ? r : r.toBuilder().addAllObserved(extra).build();
+        finishDelivery(e, full);
+    }
+
+    private void finishDelivery(Envelope e, StepResult r) {
+        List<Verdict> v = observer.afterDelivery(e, r);
+        verdicts.addAll(v);
+        recorder.record(TraceRecord.newBuilder().setDelivered(e).addAllObserved(r.getObservedList()).addAllVerdicts(v).build());
+        advance();
+    }
+
+    /** Deliver the next message, or inject the scenario's next step, or end the run. */
+    private void advance() {
+        while (!finished) {
+            if (scheduler.isEmpty()) {
+                List<Envelope.Builder> inject = driver.next();
+                if (inject.isEmpty()) {
+                    end(false);
+                    return;
+                }
+                for (Envelope.Builder b : inject) send(ADMIN, b, 0);
+                continue;
+            }
+            if (seq >= maxDeliveries) {
+                end(true);
+                return;
+            }
+            Envelope e = stamp(scheduler.next());
+            if (e.getTo().equals(ADMIN)) {
+                // The scenario's operator is not an actor: its inbox is the driver.
+                List<Envelope.Builder> out = driver.onAdminDelivery(e);
+                StepResult.Builder r = StepResult.newBuilder().setRole(ADMIN).setHandledSeq(e.getSeq());
+                for (Envelope.Builder b : out) {
+                    send(ADMIN, b, e.getSeq());
+                }
+                List<Verdict> v = observer.afterDelivery(e, r.build());
+                verdicts.addAll(v);
+                recorder.record(TraceRecord.newBuilder().setDelivered(e).addAllVerdicts(v).build());
+                continue;
+            }
+            ActorRef<Envelope> target = actorFor(e.getTo());
+            if (target == null) {
+                StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq())
+                        .addObserved(log("wire: no component plays role '" + e.getTo() + "'; message dropped")).build();
+                List<Verdict> v = observer.afterDelivery(e, r);
+                verdicts.addAll(v);
+                recorder.record(TraceRecord.newBuilder().setDelivered(e).addAllObserved(r.getObservedList()).addAllVerdicts(v).build());
+                continue;
+            }
+            inFlight = e;
+            target.tell(e);
+            return;
+        }
+    }
+
+    private Envelope stamp(Envelope e) {
+        seq++;
+        vtimeNs += Latency.of(e);
+        long recv = Math.max(clocks.getOrDefault(e.getTo(), 0L), e.getLamport()) + 1;
+        clocks.put(e.getTo(), recv);
+        return e.toBuilder().setSeq(seq).setVtimeNs(vtimeNs).build();
+    }
+
+    private ActorRef<Envelope> actorFor(String role) {
+        ActorRef<Envelope> ref = actors.get(role);
+        if (ref != null || actors.containsKey(role)) return ref;
+        Behavior<Envelope> b = factory.create(role, stepAdapter);
+        if (b != null) {
+            ref = getContext().spawn(b, role);
+            getContext().watch(ref);
+        }
+        actors.put(role, ref);
+        return ref;
+    }
+
+    private void crashed(Terminated t) {
+        if (finished) return;
+        String role = t.getRef().path().name();
+        actors.put(role, null);
+        if (inFlight != null && inFlight.getTo().equals(role)) {
+            Envelope e = inFlight;
+            inFlight = null;
+            finishDelivery(e, StepResult.newBuilder().setRole(role).setHandledSeq(e.getSeq())
+                    .addObserved(log("wire: component " + role + " stopped while handling #" + e.getSeq())).build());
+        }
+    }
+
+    private void end(boolean stepBoundHit) {
+        finished = true;
+        verdicts.addAll(observer.atEnd(seq, stepBoundHit));
+        done.complete(new Outcome(seq, vtimeNs, List.copyOf(verdicts), stepBoundHit));
+        for (ActorRef<Envelope> a : actors.values()) {
+            if (a != null) getContext().stop(a);
+        }
+    }
+
+    private void fail(String why) {
+        finished = true;
+        done.completeExceptionally(new IllegalStateException(why));
+    }
+
+    private static Observation log(String text) {
+        return Observation.newBuilder().setLog(Log.newBuilder().setText(text)).build();
+    }
+}
