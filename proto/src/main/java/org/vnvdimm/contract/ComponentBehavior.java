@@ -87,6 +87,19 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
         pending.put(send(to, msg), onReply);
     }
 
+    /**
+     * Send a request whose answer comes back from a third party carrying the tag inside the payload
+     * (a memory access Xen or the bus answers to reply_to/reply_tag): build receives the tag.
+     */
+    protected void call(String to, java.util.function.LongFunction<Envelope.Builder> build, Consumer<Envelope> onReply) {
+        if (pending.size() >= MAX_PENDING_CALLS) {
+            throw new IllegalStateException(role + ": more than " + MAX_PENDING_CALLS + " outstanding calls");
+        }
+        long tag = nextTag++;
+        step.addSent(build.apply(tag).setFrom(role).setTo(to).setTag(tag));
+        pending.put(tag, onReply);
+    }
+
     /** Answer the delivery being handled. */
     protected void reply(Envelope.Builder msg) { replyTo(current, msg); }
 

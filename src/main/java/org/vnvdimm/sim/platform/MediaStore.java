@@ -68,12 +68,10 @@ public final class MediaStore {
         for (ExtentMap.Extent<Content> e : map.overlapping(addr, len)) {
             int dst = (int) (e.start() - addr);
             int n = (int) e.length();
-            switch (e.value()) {
-                case Bytes b -> System.arraycopy(b.data(), b.offset(), out, dst, n);
-                case Fill f -> {
-                    for (int i = 0; i < n; i++) out[dst + i] = fillByte(f.tagHash(), f.pos() + i);
-                }
-                case Zero z -> { }
+            if (e.value() instanceof Bytes b) {
+                System.arraycopy(b.data(), b.offset(), out, dst, n);
+            } else if (e.value() instanceof Fill f) {
+                for (int i = 0; i < n; i++) out[dst + i] = fillByte(f.tagHash(), f.pos() + i);
             }
         }
         return out;

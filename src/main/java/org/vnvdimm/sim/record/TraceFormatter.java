@@ -55,6 +55,13 @@ public final class TraceFormatter {
             case IOMEM_GRANT_REQUEST -> "iomem grant dom=" + e.getIomemGrantRequest().getDomid() + " mfn=" + hex(e.getIomemGrantRequest().getFirstMfn())
                     + " nr=" + hex(e.getIomemGrantRequest().getNrMfns());
             case IOMEM_GRANT_REPLY -> "iomem grant → " + Errno.name(e.getIomemGrantReply().getRc());
+            case FILE_STAT -> "stat " + e.getFileStat().getPath();
+            case FILE_STAT_REPLY -> "stat → " + (e.getFileStatReply().getRc() == 0
+                    ? "size=" + size(e.getFileStatReply().getSizeBytes()) + " on /dev/" + e.getFileStatReply().getBdev()
+                    : Errno.name(e.getFileStatReply().getRc()));
+            case FILE_IO -> (e.getFileIo().getWrite() ? "pwrite " : "pread ") + e.getFileIo().getPath() + " off=" + hex(e.getFileIo().getOffset())
+                    + " len=" + e.getFileIo().getLen();
+            case FILE_IO_REPLY -> "→ " + Errno.name(e.getFileIoReply().getRc());
             case GUEST_MEM_ACCESS -> guestMem(e.getGuestMemAccess());
             case GUEST_IO -> (e.getGuestIo().getWrite() ? "out" : "in") + sizeSuffix(e.getGuestIo().getSize()) + " port " + hex(e.getGuestIo().getPort())
                     + (e.getGuestIo().getWrite() ? " value " + hex(e.getGuestIo().getData()) : "");

@@ -75,7 +75,10 @@ public final class YamlProtoReader {
     private Optional<Node> compose(String yamlText) throws ScenarioException {
         // A byte-order mark is not content; editors do not count it as a column either.
         String text = yamlText.startsWith("\uFEFF") ? yamlText.substring(1) : yamlText;
-        LoadSettings settings = LoadSettings.builder().setLabel(source).setUseMarks(true).build();
+        // One read buffer for the whole text: snakeyaml-engine 2.9 throws IndexOutOfBoundsException when
+        // a surrogate pair (an emoji) straddles the boundary between two buffer fills.
+        LoadSettings settings = LoadSettings.builder().setLabel(source).setUseMarks(true)
+                .setBufferSize(Math.max(1024, text.length() + 16)).build();
         try {
             return new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
@@ -118,7 +121,7 @@ public final class YamlProtoReader {
                 throw fail(keyNode, path.isEmpty() ? "(root)" : path, "a field name (one of " + fieldNames(type) + ")", got(keyNode));
             }
             String name = ((ScalarNode) keyNode).getValue();
-            String fieldPath = path.isEmpty() ? name : path + "." + name;
+            String fieldPath = (path.isEmpty() ? "" : path + ".") + escape(name);
             FieldDescriptor field = type.findFieldByName(name);
             if (field == null) {
                 throw fail(keyNode, fieldPath, "one of the keys " + fieldNames(type), quote(name));
@@ -194,7 +197,7 @@ public final class YamlProtoReader {
         for (NodeTuple entry : ((MappingNode) value).getValue()) {
             Node keyNode = entry.getKeyNode();
             String keyText = keyNode instanceof ScalarNode s ? s.getValue() : "";
-            String entryPath = path + "[\"" + keyText + "\"]";
+            String entryPath = path + "[\"" + escape(keyText) + "\"]";
             if (!(keyNode instanceof ScalarNode) || isNull(keyNode)) {
                 throw fail(keyNode, path, "a key (" + describeType(keyField) + ")", got(keyNode));
             }
@@ -367,7 +370,12 @@ public final class YamlProtoReader {
 
     /** Single-quoted, control characters escaped, long text shortened so the message stays one line. */
     static String quote(String text) {
-        StringBuilder out = new StringBuilder("'");
+        return "'" + escape(text) + "'";
+    }
+
+    /** Control characters and line separators escaped, long text shortened: safe inside a one-line message. */
+    static String escape(String text) {
+        StringBuilder out = new StringBuilder();
         int shown = 0;
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
@@ -380,14 +388,14 @@ public final class YamlProtoReader {
                 out.append("\\n");
             } else if (cp == '\t') {
                 out.append("\\t");
-            } else if (Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029) {
+            } else if (Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029 || (cp >= 0xD800 && cp <= 0xDFFF)) {
                 out.append(String.format("\\u%04X", cp));
             } else {
                 out.appendCodePoint(cp);
             }
             shown++;
         }
-        return out.append('\'').toString();
+        return out.toString();
     }
 
     private SourceMap.Position position(Node node) {

@@ -34,6 +34,7 @@ final class YamlSyntax {
         TOKEN_WORDS.put("<directive>", "a directive");
     }
 
+    private static final Pattern CANNOT_START = Pattern.compile("found character '(.)' that cannot start any token");
     private static final Pattern EXPECTED_BUT = Pattern.compile("expected (.+?), but (?:found|got) (.+)");
 
     static ScenarioException fromMarked(String source, MarkedYamlEngineException e) {
@@ -49,7 +50,7 @@ final class YamlSyntax {
 
         String expected;
         String got;
-        Matcher m = EXPECTED_BUT.matcher(problem);
+        Matcher m;
         if (problem.contains("\\t(TAB)") || problem.contains("'\t'")) {
             expected = "spaces (YAML does not allow tabs for indentation)";
             got = "a tab character";
@@ -59,17 +60,43 @@ final class YamlSyntax {
         } else if (context.contains("quoted scalar") && problem.contains("end of stream")) {
             expected = "a closing quote" + where;
             got = "the end of the file";
+        } else if (problem.startsWith("found undefined alias")) {
+            expected = "an anchor (&name) defined before its alias";
+            got = "the alias *" + problem.substring("found undefined alias".length()).trim();
+        } else if ((m = CANNOT_START.matcher(problem)).lookingAt()) {
+            expected = "a value that does not start with '" + m.group(1) + "' (quote the value)";
+            got = "'" + m.group(1) + "'";
+        } else if (problem.startsWith("could not find expected ':'")) {
+            expected = "':' after the key" + where;
+            got = "no ':'";
         } else if (context.contains("single document")) {
             expected = "a single YAML document";
             got = "a second document";
-        } else if (m.matches()) {
+        } else if ((m = EXPECTED_BUT.matcher(problem)).matches()) {
             expected = words(m.group(1)) + where;
             got = words(m.group(2));
         } else {
             expected = "valid YAML" + where;
-            got = problem.isEmpty() ? "invalid input" : problem;
+            got = problem.isEmpty() ? "invalid input" : problem.replaceFirst("^found ", "");
         }
-        return new ScenarioException(source, line, column, FIELD, expected, got);
+        return new ScenarioException(source, line, column, FIELD, expected, charCode(got));
+    }
+
+    // snakeyaml shows a character as itself followed by its code, "d(100)" or " (32)".
+    private static final Pattern CHAR_CODE = Pattern.compile("(?s).?\\((\\d{1,7})\\)$");
+
+    /** Rewrites a trailing "x(120)" as 'x' (escaped if invisible), and "unexpected character found" as "the character". */
+    static String charCode(String text) {
+        Matcher m = CHAR_CODE.matcher(text);
+        String out = text;
+        if (m.find()) {
+            int cp = Integer.parseInt(m.group(1));
+            if (Character.isValidCodePoint(cp)) {
+                out = text.substring(0, m.start()).stripTrailing();
+                out = (out.isEmpty() ? "" : out + " ") + YamlProtoReader.quote(new String(Character.toChars(cp)));
+            }
+        }
+        return out.replace("unexpected character found ", "the character ");
     }
 
     static ScenarioException fromReader(String source, String text, ReaderException e) {
@@ -79,7 +106,7 @@ final class YamlSyntax {
                 "printable characters", "the non-printable character " + codePoint);
     }
 
-    /** 1-based line and column of a code-point index, counting line breaks the way YAML does. */
+    /** 1-based line and column of a code-point index, counting line breaks as snakeyaml's marks do. */
     static int[] lineColumnOfCodePoint(String text, int codePointIndex) {
         int line = 1;
         int column = 1;
@@ -88,7 +115,8 @@ final class YamlSyntax {
             int cp = text.codePointAt(i);
             i += Character.charCount(cp);
             boolean crBeforeLf = cp == '\r' && i < text.length() && text.charAt(i) == '\n';
-            if (cp == '\n' || cp == 0x85 || cp == 0x2028 || cp == 0x2029 || (cp == '\r' && !crBeforeLf)) {
+            // Like snakeyaml-engine's marks (YAML 1.2): \n, \r\n and a lone \r end a line; NEL and U+2028 do not.
+            if (cp == '\n' || (cp == '\r' && !crBeforeLf)) {
                 line++;
                 column = 1;
             } else if (!crBeforeLf) {
@@ -103,7 +131,8 @@ final class YamlSyntax {
         for (Map.Entry<String, String> w : TOKEN_WORDS.entrySet()) {
             out = out.replace("'" + w.getKey() + "'", w.getValue()).replace(w.getKey(), w.getValue());
         }
-        return out;
+        // snakeyaml names punctuation tokens bare ("but got :"); quote them like any other text we show.
+        return out.length() <= 3 && !out.startsWith("'") ? "'" + out + "'" : out;
     }
 
     static String oneLine(String text) {

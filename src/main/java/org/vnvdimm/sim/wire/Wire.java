@@ -101,11 +101,14 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Start.class, s -> { start(); return this; })
-                .onMessage(Stepped.class, s -> { stepped(s.result()); return this; })
-                .onSignal(Terminated.class, t -> { crashed(t); return this; })
+                .onMessage(Start.class, s -> { start(); return next(); })
+                .onMessage(Stepped.class, s -> { stepped(s.result()); return next(); })
+                .onSignal(Terminated.class, t -> { crashed(t); return next(); })
                 .build();
     }
+
+    /** A finished wire stops, and with it every component it spawned. */
+    private Behavior<Command> next() { return finished ? Behaviors.stopped() : this; }
 
     private void start() {
         recorder.begin(header);
@@ -226,9 +229,6 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         finished = true;
         verdicts.addAll(observer.atEnd(seq, stepBoundHit));
         done.complete(new Outcome(seq, vtimeNs, List.copyOf(verdicts), stepBoundHit));
-        for (ActorRef<Envelope> a : actors.values()) {
-            if (a != null) getContext().stop(a);
-        }
     }
 
     private void fail(String why) {

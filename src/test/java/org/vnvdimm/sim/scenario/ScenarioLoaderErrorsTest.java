@@ -159,8 +159,8 @@ class ScenarioLoaderErrorsTest {
             {"1T", "1099511627776"}, {"1TiB", "1099511627776"}, {"1_024M", "1073741824"}, {"+2G", "2147483648"},
         };
         for (String[] c : cases) {
-            Scenario s = ScenarioLoader.parse(with("ram_bytes: 4GiB", "ram_bytes: " + c[0]), "t.yaml");
-            assertEquals(c[1], Long.toUnsignedString(s.getPlatform().getRamBytes()), c[0]);
+            Scenario s = ScenarioLoader.parse(with("size_bytes: 1GiB", "size_bytes: " + c[0]), "t.yaml");
+            assertEquals(c[1], Long.toUnsignedString(s.getSteps(4).getFile().getSizeBytes()), c[0]);
         }
     }
 
@@ -251,7 +251,8 @@ class ScenarioLoaderErrorsTest {
 
     @Test
     void unclosedFlowSequence() {
-        ScenarioException e = fails(with("violations: []", "violations: [isolation"), 48, 1, "(yaml)", "limits");
+        // The next line's "limits" is read as a second word of the item; its ':' is where the parser gives up.
+        ScenarioException e = fails(with("violations: []", "violations: [isolation"), 48, 7, "(yaml)", "':'");
         assertEquals("',' or ']' (while parsing a flow sequence that starts at line 47, column 15)", e.expected());
     }
 
@@ -260,6 +261,43 @@ class ScenarioLoaderErrorsTest {
         ScenarioException e = fails(with("name: basic-vnvdimm", "name: basic\u0001vnvdimm"), 2, 12, "(yaml)",
                 "the non-printable character U+0001");
         assertEquals("printable characters", e.expected());
+        // Positions count code points and the same line breaks as the parser: CRLF is one, U+2028 none.
+        String crlf = with("name: basic-vnvdimm", "name: basic\u0001vnvdimm").replace("\n", "\r\n");
+        fails(crlf, 2, 12, "(yaml)", "the non-printable character U+0001");
+        fails("# \uD83D\uDE00\u2028\uD83D\uDE00\nname: x\u0007\n", 2, 8, "(yaml)", "the non-printable character U+0007");
+    }
+
+    @Test
+    void characterThatCannotStartAValue() {
+        ScenarioException e = fails(with("name: basic-vnvdimm", "name: @basic"), 2, 7, "(yaml)", "'@'");
+        assertEquals("a value that does not start with '@' (quote the value)", e.expected());
+    }
+
+    @Test
+    void keyWithoutColon() {
+        // The parser notices on the next line; the message points back at the key.
+        ScenarioException e = fails(with("  nr_cpus: 4\n", "  nr_cpus 4\n"), 14, 3, "(yaml)", "no ':'");
+        assertEquals("':' after the key (while scanning a simple key that starts at line 13, column 3)", e.expected());
+    }
+
+    @Test
+    void characterCodesAreShownAsQuotedCharacters() {
+        // snakeyaml says "unexpected character found /(47)"; the message shows the character once, quoted.
+        ScenarioException e = fails(with("name: basic-vnvdimm", "name: &a/b x"), 2, 9, "(yaml)", "the character '/'");
+        assertEquals("valid YAML (while scanning an anchor that starts at line 2, column 7)", e.expected());
+        fails(with("\"one guest, one vNVDIMM\"", "\"one \\q\""), 3, 20, "(yaml)", "unknown escape character 'q'");
+    }
+
+    @Test
+    void aliasWithoutAnchor() {
+        ScenarioException e = fails(with("name: basic-vnvdimm", "name: *basic"), 2, 7, "(yaml)", "the alias *basic");
+        assertEquals("an anchor (&name) defined before its alias", e.expected());
+    }
+
+    @Test
+    void keyWithALineSeparatorStaysOnOneLine() {
+        ScenarioException e = fails(with("  nr_cpus: 4", "  nr\u2028cpus: 4"), 13, 3, "platform.nr\\u2028cpus", "'nr\\u2028cpus'");
+        assertEquals(1, e.getMessage().lines().count());
     }
 
     @Test

@@ -21,7 +21,8 @@ import org.vnvdimm.ranges.RangeSet;
  *   <li>{@link #firstFit}: fill the lowest free runs in address order (what makes files fragmented
  *       once the free space is); if more than maxPieces runs would be needed, take the largest free
  *       runs instead; ENOSPC if even those are not enough.</li>
- *   <li>{@link #near}: starting exactly at a goal block when it is free (extending a file), else first-fit.</li>
+ *   <li>{@link #near}: starting exactly at a goal block when it is free (extending a file), else first-fit;
+ *       the goal run is returned first, the others by address.</li>
  *   <li>{@link #allocate(long, int)}: deliberately split into min(maxExtents, nrBlocks) near-equal
  *       pieces, each placed first-fit after the previous one with a one-block gap so they stay separate
  *       extents; falls back to first-fit when the free space does not allow that.</li>
@@ -175,8 +176,7 @@ public final class BlockAllocator {
         List<BlockRun> out = new ArrayList<>();
         out.add(new BlockRun(goalBlock, n));
         out.addAll(rest.value());
-        out.sort(Comparator.comparingLong(BlockRun::startBlock));
-        return FsResult.ok(out);
+        return FsResult.ok(out); // goal run first: it continues the caller's previous run
     }
 
     /** Deliberately split into min(maxExtents, nrBlocks) separate pieces (see the class comment). */

@@ -78,10 +78,7 @@ public final class DsmEmulator {
      * @return the 4096-byte page after QEMU wrote its result record over the start of it
      */
     public byte[] process(byte[] inputPage) {
-        if (inputPage == null || inputPage.length != PAGE_SIZE_BYTES) {
-            throw new IllegalArgumentException("DSM page must be " + PAGE_SIZE_BYTES + " bytes, got "
-                    + (inputPage == null ? "null" : inputPage.length));
-        }
+        checkPage(inputPage);
         // QEMU snapshots the page first, so the result never depends on the guest racing with it
         byte[] in = inputPage.clone();
         byte[] record = result(in);
@@ -92,6 +89,7 @@ public final class DsmEmulator {
 
     /** The result record (RLEN bytes) for an input page; {@link #process} writes it over the page. */
     public byte[] result(byte[] in) {
+        checkPage(in);
         long handle = DsmOutputFrame.le32(in, IN_HANDLE_OFFSET);
         long revision = DsmOutputFrame.le32(in, IN_REVISION_OFFSET);
         long function = DsmOutputFrame.le32(in, IN_FUNCTION_OFFSET);
@@ -171,6 +169,13 @@ public final class DsmEmulator {
             return DsmOutputFrame.status(DsmStatus.SUCCESS);
         }
         return DsmOutputFrame.statusWithData(DsmStatus.SUCCESS, area.read(offset, (int) length));
+    }
+
+    private static void checkPage(byte[] page) {
+        if (page == null || page.length != PAGE_SIZE_BYTES) {
+            throw new IllegalArgumentException("DSM page must be " + PAGE_SIZE_BYTES + " bytes, got "
+                    + (page == null ? "null" : page.length));
+        }
     }
 
     /** QEMU's order: 32-bit wrap of offset+length, end past the label area, length over the limit, read-only. */

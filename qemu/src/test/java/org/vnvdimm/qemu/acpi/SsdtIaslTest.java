@@ -125,6 +125,11 @@ class SsdtIaslTest {
         Outcome g = golden();
         assertEquals(Set.of("ACPI Warning: NsLookup: Type mismatch on ODAT (RegionField), searching for (Buffer)"),
                 g.disassembly());
+        // the recompiled disassembly warns about QEMU's style, not about broken AML
+        assertEquals(Set.of("Warning 3107 Reserved method must return a value (Buffer required for _FIT)",
+                        "Warning 3115 Not all control paths return a value",
+                        "Warning 3175 Static OperationRegion should be declared outside control method"),
+                g.compile());
     }
 
     @ParameterizedTest(name = "{0} slots")

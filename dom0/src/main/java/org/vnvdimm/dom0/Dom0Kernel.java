@@ -1,0 +1,445 @@
+package org.vnvdimm.dom0;
+
+import static org.vnvdimm.contract.XenAbi.*;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import com.google.protobuf.ByteString;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.vnvdimm.acpi.AcpiParseException;
+import org.vnvdimm.acpi.Guid;
+import org.vnvdimm.acpi.NfitMemoryDeviceMap;
+import org.vnvdimm.acpi.NfitParser;
+import org.vnvdimm.acpi.NfitSpaRange;
+import org.vnvdimm.acpi.ParsedNfit;
+import org.vnvdimm.contract.ComponentBehavior;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.contract.Roles;
+import org.vnvdimm.dom0.fs.DaxFilesystem;
+import org.vnvdimm.dom0.fs.FiemapExtent;
+import org.vnvdimm.dom0.fs.FileInfo;
+import org.vnvdimm.dom0.fs.FileRun;
+import org.vnvdimm.dom0.fs.FsOptions;
+import org.vnvdimm.dom0.fs.FsResult;
+import org.vnvdimm.dom0.fs.FsType;
+import org.vnvdimm.dom0.nd.BlockDevice;
+import org.vnvdimm.dom0.nd.Libnvdimm;
+import org.vnvdimm.dom0.nd.Namespace;
+import org.vnvdimm.dom0.nd.NamespaceMode;
+import org.vnvdimm.dom0.nd.NdException;
+import org.vnvdimm.dom0.nd.NvdimmRegion;
+import org.vnvdimm.dom0.nd.PfnInfoBlock;
+import org.vnvdimm.dom0.nd.PfnMode;
+import org.vnvdimm.proto.*;
+
+/**
+ * Dom0's Linux kernel (a PV Dom0): the NFIT driver and libnvdimm (regions, namespaces, pfn info
+ * blocks), the Xen pmem component that reports every SPA range to Xen before anything maps it, the
+ * DAX filesystems, and the file services QEMU uses (stat, mmap, FIEMAP, pread/pwrite, sysfs).
+ * Its loads and stores go straight to the memory bus through page tables Xen validated against
+ * its iomem_caps; the Xen pmem component waits for Xen's grant before memremap.
+ */
+public final class Dom0Kernel extends ComponentBehavior {
+    /** Largest pread/pwrite QEMU may ask for. */
+    static final int MAX_FILE_IO_BYTES = 1 << 20;
+
+    public record Config(long seed) {}
+
+    private final Config cfg;
+    private final Libnvdimm nd;
+    private final TreeMap<String, DaxFilesystem> mounts = new TreeMap<>();
+    private boolean started;
+
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, Config cfg) {
+        return Behaviors.setup(ctx -> new Dom0Kernel(ctx, wire, cfg));
+    }
+
+    private Dom0Kernel(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, Config cfg) {
+        super(ctx, Roles.DOM0, wire);
+        this.cfg = cfg;
+        this.nd = new Libnvdimm(cfg.seed());
+    }
+
+    @Override
+    protected void handle(Envelope e) {
+        switch (e.getPayloadCase()) {
+            case DOMAIN_START -> boot(e);
+            case ADMIN_COMMAND -> admin(e);
+            case FILE_STAT -> fileStat(e);
+            case FILE_MMAP -> fileMmap(e);
+            case FIEMAP -> fiemap(e);
+            case SYSFS_READ -> sysfs(e);
+            case FILE_IO -> fileIo(e);
+            default -> throw new ProtocolError("dom0 does not expect " + e.getPayloadCase());
+        }
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void hypercall(Envelope.Builder b, Consumer<HypercallRet> k) {
+        call(Roles.XEN, b, r -> {
+            if (!r.hasHypercallRet()) throw new ProtocolError("hypercall answered with " + r.getPayloadCase());
+            k.accept(r.getHypercallRet());
+        });
+    }
+
+    /** A CPU access by Dom0 to machine memory, answered by the bus. */
+    private void mem(MemAccess.Builder m, Consumer<MemAccessDone> k) {
+        call(Roles.PLATFORM, tag -> Envelope.newBuilder().setMemAccess(m.setInitiatorDomid(0).setReplyTo(role).setReplyTag(tag)),
+                r -> k.accept(r.getMemAccessDone()));
+    }
+
+    private void adminDone(Envelope req, long rc, String out) {
+        replyTo(req, Envelope.newBuilder().setAdminResult(AdminResult.newBuilder().setRc((int) rc).setOutput(out)));
+    }
+
+    private static Observation obs(Observation.Builder b) { return b.build(); }
+
+    // ------------------------------------------------------------------ boot: NFIT, report, probe
+
+    private record Pmem(long base, long size, int pxm, List<Integer> handles) {}
+
+    private void boot(Envelope e) {
+        if (started) throw new ProtocolError("dom0 started twice");
+        started = true;
+        DomainStart start = e.getDomainStart();
+        hypercall(Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_memory_map)
+                .setMemoryMap(XenMemoryMap.newBuilder().setNrEntries(E820MAX))), r -> {
+            if (r.getRc() != 0) {
+                log("Linux: XENMEM_memory_map failed: %s", Errno.name(r.getRc()));
+            } else {
+                for (E820Entry x : r.getMemoryMap().getBufferList()) {
+                    log("BIOS-e820: [mem 0x%016x-0x%016x] %s", x.getAddr(), x.getAddr() + x.getSize() - 1, linuxE820(x.getType()));
+                }
+            }
+            List<Pmem> ranges = nfitRanges(start.getAcpiTablesList());
+            reportNext(ranges, 0);
+        });
+    }
+
+    private static String linuxE820(int type) {
+        return switch (type) {
+            case E820_RAM -> "usable";
+            case E820_RESERVED -> "reserved";
+            case E820_ACPI -> "ACPI data";
+            case E820_NVS -> "ACPI NVS";
+            case E820_UNUSABLE -> "unusable";
+            case E820_PMEM -> "persistent (type 7)";
+            default -> "type " + type;
+        };
+    }
+
+    /** The NFIT driver: every healthy persistent-memory SPA range with its DIMMs. */
+    private List<Pmem> nfitRanges(List<AcpiTableBlob> tables) {
+        List<Pmem> out = new ArrayList<>();
+        for (AcpiTableBlob t : tables) {
+            if (!t.getSignature().equals("NFIT")) continue;
+            ParsedNfit p;
+            try {
+                p = NfitParser.parseTable(t.getData().toByteArray());
+            } catch (AcpiParseException ex) {
+                log("nfit ACPI0012:00: %s; NFIT ignored", ex.getMessage());
+                continue;
+            }
+            for (NfitSpaRange spa : p.spaRanges()) {
+                if (!Guid.PERSISTENT_MEMORY.equals(spa.rangeTypeGuid())) continue;
+                List<Integer> handles = new ArrayList<>();
+                for (NfitMemoryDeviceMap m : p.memoryDeviceMaps()) if (m.spaRangeIndex() == spa.rangeIndex()) handles.add((int) m.deviceHandle());
+                if (handles.isEmpty()) handles.add(0);
+                out.add(new Pmem(spa.rangeBase(), spa.rangeLengthBytes(), (int) spa.proximityDomain(), handles));
+            }
+        }
+        if (out.isEmpty()) log("nfit: no persistent memory in the NFIT");
+        return out;
+    }
+
+    /** Report range i to Xen; only once Xen has granted it, map and probe it; then the next. */
+    private void reportNext(List<Pmem> ranges, int i) {
+        if (i == ranges.size()) {
+            observe(obs(Observation.newBuilder().setDomainState(DomainState.newBuilder().setDomid(0).setState("booted"))));
+            return;
+        }
+        Pmem p = ranges.get(i);
+        long s = p.base() >>> PAGE_SHIFT, t = (p.base() + p.size()) >>> PAGE_SHIFT;
+        hypercall(Envelope.newBuilder().setPlatformOp(PlatformOp.newBuilder().setCmd(XENPF_pmem_add).setInterfaceVersion(XENPF_INTERFACE_VERSION)
+                .setPmemAdd(XenpfPmemAdd.newBuilder().setSpfn(s).setEpfn(t).setPxm(p.pxm()))), r -> {
+            if (r.getRc() != 0) {
+                log("xen_pmem: XENPF_pmem_add pfns %#x-%#x failed: %s; region not used", s, t, Errno.name(r.getRc()));
+                reportNext(ranges, i + 1);
+                return;
+            }
+            log("xen_pmem: reported pfns %#x-%#x (pxm %d) to Xen", s, t, p.pxm());
+            log("nd_pmem: memremap [mem %#x-%#x] (granted by Xen)", p.base(), p.base() + p.size() - 1);
+            // Probe: read what the media holds where a namespace's info block would be.
+            mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(p.base() + PAGE_SIZE).setLen(PAGE_SIZE), done -> {
+                observe(obs(Observation.newBuilder().setInspected(PmemInspected.newBuilder().setSmfn(s).setEmfn(t))));
+                NvdimmRegion region;
+                try {
+                    region = nd.addRegion(p.base(), p.size(), p.pxm(), p.handles());
+                } catch (NdException ex) {
+                    log("nd_region: %s", ex.getMessage());
+                    reportNext(ranges, i + 1);
+                    return;
+                }
+                String found = describeInfoBlock(done);
+                log("nd_region %s: [mem %#x-%#x] pxm %d, %s", region.name(), p.base(), p.base() + p.size() - 1, p.pxm(), found);
+                reportNext(ranges, i + 1);
+            });
+        });
+    }
+
+    private static String describeInfoBlock(MemAccessDone d) {
+        if (d.getRc() != 0) return "probe failed " + Errno.name(d.getRc());
+        byte[] b = d.getData().toByteArray();
+        try {
+            PfnInfoBlock ib = PfnInfoBlock.decode(b);
+            return "found " + ib.signature().trim() + " (mode " + ib.pfnMode() + ")";
+        } catch (RuntimeException ex) {
+            return "no namespace";
+        }
+    }
+
+    // ------------------------------------------------------------------ admin commands
+
+    private void admin(Envelope e) {
+        AdminCommand a = e.getAdminCommand();
+        switch (a.getCmdCase()) {
+            case NDCTL_CREATE_NAMESPACE -> createNamespace(e, a.getNdctlCreateNamespace());
+            case MKFS -> mkfs(e, a.getMkfs());
+            case CREATE_FILE -> createFile(e, a.getCreateFile());
+            default -> throw new ProtocolError("dom0 cannot run " + a.getCmdCase());
+        }
+    }
+
+    private void createNamespace(Envelope req, NdctlCreateNamespace c) {
+        Namespace ns;
+        try {
+            ns = nd.createNamespace(c.getRegion(), NamespaceMode.fromNdctl(c.getMode()), PfnMode.fromMap(c.getMap()), c.getXenReserveBytes());
+        } catch (NdException ex) {
+            adminDone(req, Errno.EINVAL.neg(), "ndctl: create-namespace: " + ex.getMessage());
+            return;
+        } catch (IllegalArgumentException ex) {
+            adminDone(req, Errno.EINVAL.neg(), "ndctl: create-namespace: " + ex.getMessage());
+            return;
+        }
+        byte[] block = ns.infoBlock() == null ? null : ns.infoBlock().encode();
+        Runnable finish = () -> adminDone(req, 0, ndctlJson(ns));
+        if (block == null) { finish.run(); return; }
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(ns.infoBlockSpa().startBytes()).setData(ByteString.copyFrom(block)), d -> {
+            if (d.getRc() != 0) { adminDone(req, d.getRc(), "ndctl: writing the info block failed: " + Errno.name(d.getRc())); return; }
+            finish.run();
+        });
+    }
+
+    private static String ndctlJson(Namespace ns) {
+        StringBuilder b = new StringBuilder("{\"dev\":\"").append(ns.name()).append("\",\"mode\":\"").append(ns.mode().ndctlName())
+                .append("\",\"map\":\"").append(ns.pfnMode().ndctlMap()).append("\",\"size\":").append(ns.dataSpa().sizeBytes())
+                .append(",\"uuid\":\"").append(ns.uuid()).append('"');
+        if (ns.blockDeviceName() != null) b.append(",\"blockdev\":\"").append(ns.blockDeviceName()).append('"');
+        if (!ns.xenReserveSpa().isEmpty()) {
+            b.append(",\"xen_reserve\":\"").append(String.format("%#x-%#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn())).append('"');
+        }
+        return b.append('}').toString();
+    }
+
+    private void mkfs(Envelope req, Mkfs m) {
+        Namespace ns = nd.namespaceByDevice(m.getDev().replaceFirst("^/dev/", ""));
+        if (ns == null) { adminDone(req, Errno.ENODEV.neg(), "mkfs: " + m.getDev() + ": no such block device"); return; }
+        if (mounts.containsKey(m.getMount())) { adminDone(req, Errno.EBUSY.neg(), "mount: " + m.getMount() + " is busy"); return; }
+        FsType type;
+        try {
+            type = FsType.valueOf(m.getType().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException ex) {
+            adminDone(req, Errno.EINVAL.neg(), "mkfs: unknown type " + m.getType());
+            return;
+        }
+        FsResult<DaxFilesystem> r = DaxFilesystem.mkfs(ns.blockDevice(), FsOptions.of(type, m.getMount()));
+        if (!r.isOk()) { adminDone(req, r.errno().neg(), "mkfs." + m.getType() + ": " + r.message()); return; }
+        DaxFilesystem fs = r.value();
+        if (m.getFragment() > 0) {
+            FsResult<?> f = fs.fragment((int) m.getFragment(), new SplittableRandom(cfg.seed() ^ 0x6d6b6673L));
+            if (!f.isOk()) { adminDone(req, f.errno().neg(), "mkfs: " + f.message()); return; }
+        }
+        mounts.put(m.getMount(), fs);
+        BlockDevice dev = ns.blockDevice();
+        byte[] sb = new byte[512];
+        byte[] magic = (type == FsType.XFS ? "XFSB" : "EXT4").getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(magic, 0, sb, 0, magic.length);
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(dev.spaStartBytes()).setData(ByteString.copyFrom(sb)), d -> {
+            if (d.getRc() != 0) { adminDone(req, d.getRc(), "mkfs: superblock write failed"); return; }
+            log("%s (%s): mounted filesystem with DAX on %s", m.getType().toUpperCase(java.util.Locale.ROOT), dev.name(), m.getMount());
+            adminDone(req, 0, String.format("%s on %s, %d blocks of 4 KiB", m.getMount(), dev.path(), fs.totalBlocks()));
+        });
+    }
+
+    /** The filesystem holding path (longest mount point that prefixes it). */
+    private DaxFilesystem fsOf(String path) {
+        DaxFilesystem best = null;
+        int len = -1;
+        for (Map.Entry<String, DaxFilesystem> m : mounts.entrySet()) {
+            String mp = m.getKey();
+            if ((path.startsWith(mp + "/") || mp.equals("/")) && mp.length() > len) {
+                best = m.getValue();
+                len = mp.length();
+            }
+        }
+        return best;
+    }
+
+    private void createFile(Envelope req, CreateFile c) {
+        DaxFilesystem fs = fsOf(c.getPath());
+        if (fs == null) { adminDone(req, Errno.ENOENT.neg(), "fallocate: " + c.getPath() + ": no DAX filesystem mounted there"); return; }
+        FsResult<FileInfo> r = fs.create(c.getPath(), c.getSizeBytes(), c.getExtents() > 0 ? (int) c.getExtents() : 1);
+        if (!r.isOk()) { adminDone(req, r.errno().neg(), "fallocate: " + r.message()); return; }
+        List<FileRun> runs = fs.mapping(c.getPath(), 0, Long.MAX_VALUE).value();
+        observeExtents(fs, c.getPath(), runs);
+        // Newly allocated DAX blocks read as zeros: the filesystem zeroes them before handing them out.
+        int[] left = {0};
+        for (FileRun run : runs) if (!run.hole()) left[0]++;
+        Runnable finish = () -> adminDone(req, 0, String.format("%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
+        if (left[0] == 0) { finish.run(); return; }
+        for (FileRun run : runs) {
+            if (run.hole()) continue;
+            mem(MemAccess.newBuilder().setOp(MemAccess.Op.FILL).setSpa(fs.device().spaOf(run.block() * PAGE_SIZE)).setLen(run.nrPages() * PAGE_SIZE), d -> {
+                if (--left[0] == 0) finish.run();
+            });
+        }
+    }
+
+    private void observeExtents(DaxFilesystem fs, String path, List<FileRun> runs) {
+        FileExtents.Builder b = FileExtents.newBuilder().setPath(path);
+        for (FileRun r : runs) {
+            if (r.hole()) continue;
+            b.addExtents(FileExtent.newBuilder().setFilePgoff(r.fileOffsetPages()).setMfn(fs.mfnOf(r.block())).setNr(r.nrPages()));
+        }
+        observe(obs(Observation.newBuilder().setFileExtents(b)));
+    }
+
+    // ------------------------------------------------------------------ file services for QEMU and xl
+
+    private void fileStat(Envelope e) {
+        String path = e.getFileStat().getPath();
+        DaxFilesystem fs = fsOf(path);
+        FsResult<FileInfo> st = fs == null ? null : fs.stat(path);
+        if (st == null || !st.isOk()) {
+            reply(Envelope.newBuilder().setFileStatReply(FileStatReply.newBuilder().setRc(Errno.ENOENT.neg())));
+            return;
+        }
+        reply(Envelope.newBuilder().setFileStatReply(FileStatReply.newBuilder().setRc(0).setSizeBytes(st.value().sizeBytes())
+                .setBdev(fs.device().name())));
+    }
+
+    private void fileMmap(Envelope e) {
+        FileMmap m = e.getFileMmap();
+        DaxFilesystem fs = fsOf(m.getPath());
+        FsResult<FileInfo> st = fs == null ? null : fs.stat(m.getPath());
+        int rc = 0;
+        if (st == null || !st.isOk()) rc = Errno.ENOENT.neg();
+        else if ((m.getFlags() & MAP_SHARED) == 0) rc = Errno.EINVAL.neg();
+        else if ((m.getFlags() & MAP_SYNC) != 0 && (m.getFlags() & MAP_SHARED_VALIDATE) == MAP_SHARED_VALIDATE && !fs.options().dax()) {
+            rc = Errno.EOPNOTSUPP.neg();   // MAP_SYNC is validated only with MAP_SHARED_VALIDATE, and needs DAX
+        }
+        FileMmapReply.Builder b = FileMmapReply.newBuilder().setRc(rc);
+        if (rc == 0) b.setSize(st.value().sizeBytes()).setBdev(fs.device().name());
+        reply(Envelope.newBuilder().setFileMmapReply(b));
+    }
+
+    private void fiemap(Envelope e) {
+        String path = e.getFiemap().getPath();
+        DaxFilesystem fs = fsOf(path);
+        FsResult<List<FiemapExtent>> x = fs == null ? null : fs.extents(path);
+        if (x == null || !x.isOk()) {
+            reply(Envelope.newBuilder().setFiemapReply(FiemapReply.newBuilder().setRc(x == null ? Errno.ENOENT.neg() : x.errno().neg())));
+            return;
+        }
+        FiemapReply.Builder b = FiemapReply.newBuilder().setRc(0);
+        for (FiemapExtent f : x.value()) {
+            b.addExtents(org.vnvdimm.proto.FiemapExtent.newBuilder().setFeLogical(f.logicalBytes()).setFePhysical(f.physicalBytes())
+                    .setFeLength(f.lengthBytes()).setFeFlags(f.flags()));
+        }
+        reply(Envelope.newBuilder().setFiemapReply(b));
+    }
+
+    private void sysfs(Envelope e) {
+        String path = e.getSysfsRead().getPath();
+        String value = sysfsValue(path);
+        reply(Envelope.newBuilder().setSysfsReply(value == null
+                ? SysfsReply.newBuilder().setRc(Errno.ENOENT.neg()) : SysfsReply.newBuilder().setRc(0).setValue(value)));
+    }
+
+    /**
+     * The sysfs nodes the toolstack and QEMU read: a block device's SPA (its data area), and for a
+     * pfn-xen namespace the frames reserved for Xen and the frames of its data area.
+     */
+    private String sysfsValue(String path) {
+        String[] p = path.split("/");
+        if (p.length == 6 && path.startsWith("/sys/block/") && p[4].equals("device") && p[5].equals("resource")) {
+            Namespace ns = nd.namespaceByDevice(p[3]);
+            return ns == null ? null : String.format("%#x", ns.resource());
+        }
+        if (p.length == 6 && path.startsWith("/sys/bus/nd/devices/")) {
+            Namespace ns = nd.namespace(p[4]);
+            if (ns == null) return null;
+            return switch (p[5]) {
+                case "xen_reserve" -> ns.xenReserveSpa().isEmpty() ? null
+                        : String.format("%#x %#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn());
+                case "xen_data" -> String.format("%#x %#x", ns.dataSpa().startMfn(), ns.dataSpa().endMfn());
+                case "size" -> Long.toString(ns.dataSpa().sizeBytes());
+                case "mode" -> ns.mode().ndctlName();
+                default -> null;
+            };
+        }
+        return null;
+    }
+
+    /** pread/pwrite on a file: split by extent and page, each piece a bus access by Dom0's CPU. */
+    private void fileIo(Envelope e) {
+        FileIo io = e.getFileIo();
+        DaxFilesystem fs = fsOf(io.getPath());
+        long len = io.getWrite() ? io.getData().size() : io.getLen();
+        if (fs == null || !fs.stat(io.getPath()).isOk()) { fileIoDone(e, Errno.ENOENT.neg(), null); return; }
+        long size = fs.stat(io.getPath()).value().sizeBytes();
+        if (io.getOffset() < 0 || len <= 0 || len > MAX_FILE_IO_BYTES || io.getOffset() > size - len) {
+            fileIoDone(e, Errno.EINVAL.neg(), null);
+            return;
+        }
+        byte[] buf = io.getWrite() ? io.getData().toByteArray() : new byte[(int) len];
+        List<long[]> pieces = new ArrayList<>(); // {fileOffset, length, spa}
+        long pos = io.getOffset(), end = io.getOffset() + len;
+        while (pos < end) {
+            long n = Math.min(end - pos, PAGE_SIZE - (pos % PAGE_SIZE));
+            FsResult<Long> phys = fs.physicalOf(io.getPath(), pos);
+            if (!phys.isOk()) { fileIoDone(e, Errno.EIO.neg(), null); return; }
+            pieces.add(new long[] {pos, n, fs.device().spaOf(phys.value())});
+            pos += n;
+        }
+        Envelope req = e;
+        int[] left = {pieces.size()};
+        int[] rc = {0};
+        for (long[] pc : pieces) {
+            int off = (int) (pc[0] - io.getOffset());
+            MemAccess.Builder m = MemAccess.newBuilder().setSpa(pc[2]);
+            if (io.getWrite()) m.setOp(MemAccess.Op.WRITE).setData(ByteString.copyFrom(buf, off, (int) pc[1]));
+            else m.setOp(MemAccess.Op.READ).setLen(pc[1]);
+            mem(m, d -> {
+                if (d.getRc() != 0) rc[0] = d.getRc();
+                else if (!io.getWrite()) d.getData().copyTo(buf, off);
+                if (--left[0] == 0) fileIoDone(req, rc[0] != 0 ? rc[0] : (int) len, io.getWrite() ? null : buf);
+            });
+        }
+    }
+
+    private void fileIoDone(Envelope req, int rc, byte[] data) {
+        FileIoReply.Builder b = FileIoReply.newBuilder().setRc(rc);
+        if (data != null) b.setData(ByteString.copyFrom(data));
+        replyTo(req, Envelope.newBuilder().setFileIoReply(b));
+    }
+}

@@ -1,0 +1,313 @@
+package org.vnvdimm.dom0;
+
+import static org.vnvdimm.contract.XenAbi.*;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.vnvdimm.contract.ComponentBehavior;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.contract.Roles;
+import org.vnvdimm.proto.*;
+
+/**
+ * xl and libxl in Dom0: builds HVM domains (createdomain, RAM, memory map, xenstore, device model),
+ * sets up pmem areas with XEN_SYSCTL_nvdimm_op, and grants iomem to a guest on its QEMU's request.
+ * Every step waits for the previous one's answer, as libxl's synchronous calls do.
+ */
+public final class Toolstack extends ComponentBehavior {
+    /** HVM_BELOW_4G_RAM_END: guest RAM above this goes above 4 GiB. */
+    static final long HVM_BELOW_4G_RAM_END = 0xF0000000L;
+    static final long FOUR_GIB = 1L << 32;
+    static final long DEFAULT_DM_ACPI_BYTES = 64L << 10;
+    static final int EXTENTS_PER_CALL = 1024;
+    static final int SUPERPAGE_ORDER = 9;
+
+    /** A domain this toolstack built. */
+    static final class Guest {
+        final DomainConfig cfg;
+        final Envelope request;
+        int domid;
+        long lowmemBytes;
+        long dmAcpiAddr;
+        long dmAcpiBytes;
+        boolean unpaused;
+
+        Guest(DomainConfig cfg, Envelope request) {
+            this.cfg = cfg;
+            this.request = request;
+        }
+    }
+
+    private final TreeMap<Integer, Guest> guests = new TreeMap<>();
+
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire) {
+        return Behaviors.setup(ctx -> new Toolstack(ctx, wire));
+    }
+
+    private Toolstack(ActorContext<Envelope> ctx, ActorRef<StepResult> wire) {
+        super(ctx, Roles.XL, wire);
+    }
+
+    @Override
+    protected void handle(Envelope e) {
+        switch (e.getPayloadCase()) {
+            case ADMIN_COMMAND -> {
+                AdminCommand a = e.getAdminCommand();
+                switch (a.getCmdCase()) {
+                    case XL_PMEM_SETUP -> pmemSetup(e, a.getXlPmemSetup());
+                    case XL_CREATE -> create(e, a.getXlCreate().getDomain());
+                    default -> throw new ProtocolError("xl cannot run " + a.getCmdCase());
+                }
+            }
+            case IOMEM_GRANT_REQUEST -> iomemGrant(e);
+            case XS_WATCH_EVENT -> watchFired(e.getXsWatchEvent());
+            default -> throw new ProtocolError("xl does not expect " + e.getPayloadCase());
+        }
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void hypercall(Envelope.Builder b, Consumer<HypercallRet> k) {
+        call(Roles.XEN, b, r -> {
+            if (!r.hasHypercallRet()) throw new ProtocolError("hypercall answered with " + r.getPayloadCase());
+            k.accept(r.getHypercallRet());
+        });
+    }
+
+    private static Envelope.Builder domctl(int cmd, int domid, Domctl.Builder d) {
+        return Envelope.newBuilder().setDomctl(d.setCmd(cmd).setInterfaceVersion(XEN_DOMCTL_INTERFACE_VERSION).setDomain(domid));
+    }
+
+    private void xsWrite(String path, String value, LongConsumer k) {
+        call(Roles.XENSTORED, Envelope.newBuilder().setXsRequest(XsRequest.newBuilder().setType(XS_WRITE).setPath(path).setValue(value)),
+                r -> k.accept(r.getXsResponse().getType() == XS_ERROR ? -1 : 0));
+    }
+
+    /** Write (path, value) pairs one after another, then continue. */
+    private void xsWriteAll(List<String[]> kv, int i, LongConsumer k) {
+        if (i == kv.size()) { k.accept(0); return; }
+        xsWrite(kv.get(i)[0], kv.get(i)[1], rc -> {
+            if (rc != 0) { k.accept(rc); return; }
+            xsWriteAll(kv, i + 1, k);
+        });
+    }
+
+    private void done(Envelope request, long rc, String output) {
+        replyTo(request, Envelope.newBuilder().setAdminResult(AdminResult.newBuilder().setRc((int) rc).setOutput(output)));
+    }
+
+    // ------------------------------------------------------------------ xl pmem-setup
+
+    private void pmemSetup(Envelope req, XlPmemSetup p) {
+        if (p.getFromNamespace().isEmpty()) {
+            setupMgmtThenData(req, p.getMgmtSmfn(), p.getMgmtEmfn(), p.getDataSmfn(), p.getDataEmfn());
+            return;
+        }
+        // The namespace's pfn-xen info says where its Xen area and its data lie.
+        String base = "/sys/bus/nd/devices/" + p.getFromNamespace();
+        call(Roles.DOM0, Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath(base + "/xen_reserve")), r1 -> {
+            long[] rsv = parseRange(r1.getSysfsReply());
+            if (rsv == null) { done(req, Errno.ENOENT.neg(), "xl: " + base + "/xen_reserve: " + Errno.name(r1.getSysfsReply().getRc())); return; }
+            call(Roles.DOM0, Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath(base + "/xen_data")), r2 -> {
+                long[] data = parseRange(r2.getSysfsReply());
+                if (data == null) { done(req, Errno.ENOENT.neg(), "xl: " + base + "/xen_data: " + Errno.name(r2.getSysfsReply().getRc())); return; }
+                setupMgmtThenData(req, rsv[0], rsv[1], data[0], data[1]);
+            });
+        });
+    }
+
+    private static long[] parseRange(SysfsReply r) {
+        if (r.getRc() != 0) return null;
+        String[] parts = r.getValue().trim().split("\\s+");
+        if (parts.length != 2) return null;
+        try {
+            return new long[] {Long.decode(parts[0]), Long.decode(parts[1])};
+        } catch (NumberFormatException ex) {
+            return null;
+        }
+    }
+
+    private static Envelope.Builder pmemSetupCall(int type, long s, long e, long ms, long me) {
+        return Envelope.newBuilder().setSysctl(Sysctl.newBuilder().setCmd(XEN_SYSCTL_nvdimm_op).setInterfaceVersion(XEN_SYSCTL_INTERFACE_VERSION)
+                .setNvdimm(XenSysctlNvdimmOp.newBuilder().setCmd(XEN_SYSCTL_nvdimm_pmem_setup)
+                        .setPmemSetup(XenSysctlNvdimmPmemSetup.newBuilder().setType(type).setSmfn(s).setEmfn(e).setMgmtSmfn(ms).setMgmtEmfn(me))));
+    }
+
+    private void setupMgmtThenData(Envelope req, long ms, long me, long ds, long de) {
+        hypercall(pmemSetupCall(PMEM_REGION_TYPE_MGMT, ms, me, ms, me), r1 -> {
+            if (r1.getRc() != 0) {
+                done(req, r1.getRc(), String.format("xl: pmem-setup -m %#x %#x failed: %s", ms, me, Errno.name(r1.getRc())));
+                return;
+            }
+            hypercall(pmemSetupCall(PMEM_REGION_TYPE_DATA, ds, de, ms, me), r2 -> {
+                if (r2.getRc() != 0) {
+                    done(req, r2.getRc(), String.format("xl: pmem-setup -d %#x %#x %#x %#x failed: %s", ds, de, ms, me, Errno.name(r2.getRc())));
+                    return;
+                }
+                done(req, 0, String.format("management MFNs %#x-%#x, data MFNs %#x-%#x", ms, me, ds, de));
+            });
+        });
+    }
+
+    // ------------------------------------------------------------------ xl create
+
+    private void create(Envelope req, DomainConfig cfg) {
+        Guest g = new Guest(cfg, req);
+        long memBytes = (cfg.getMemoryBytes() + (2L << 20) - 1) & -(2L << 20);
+        int vcpus = Math.max(1, cfg.getVcpus());
+        hypercall(domctl(XEN_DOMCTL_createdomain, cfg.getDomid(), Domctl.newBuilder().setCreatedomain(DomctlCreateDomain.newBuilder()
+                .setFlags(XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap).setMaxVcpus(vcpus))), r -> {
+            if (r.getRc() != 0) { done(req, r.getRc(), "libxl: error: domain creation failed: " + Errno.name(r.getRc())); return; }
+            g.domid = r.getDomctl().getDomain();
+            guests.put(g.domid, g);
+            g.dmAcpiBytes = cfg.getDmAcpiBytes() > 0 ? cfg.getDmAcpiBytes() : DEFAULT_DM_ACPI_BYTES;
+            g.lowmemBytes = Math.min(memBytes, HVM_BELOW_4G_RAM_END);
+            g.dmAcpiAddr = g.lowmemBytes - g.dmAcpiBytes;
+            long maxKb = (memBytes >>> 10) + 1024;
+            hypercall(domctl(XEN_DOMCTL_max_mem, g.domid, Domctl.newBuilder().setMaxMem(DomctlMaxMem.newBuilder().setMaxMemkb(maxKb))), r2 -> {
+                if (r2.getRc() != 0) { fail(g, r2.getRc(), "max_mem"); return; }
+                List<Long> extents = new ArrayList<>();
+                long step = PAGE_SIZE << SUPERPAGE_ORDER;
+                for (long a = 0; a < g.lowmemBytes; a += step) extents.add(a >>> PAGE_SHIFT);
+                for (long a = FOUR_GIB; a < FOUR_GIB + (memBytes - g.lowmemBytes); a += step) extents.add(a >>> PAGE_SHIFT);
+                populate(g, extents, 0, () -> setMemoryMap(g, memBytes));
+            });
+        });
+    }
+
+    private void fail(Guest g, long rc, String what) {
+        done(g.request, rc, "libxl: error: d" + g.domid + ": " + what + " failed: " + Errno.name(rc));
+    }
+
+    /** xc_domain_populate_physmap in batches; a short count means the heap or max_mem ran out. */
+    private void populate(Guest g, List<Long> extents, int from, Runnable k) {
+        if (from == extents.size()) { k.run(); return; }
+        List<Long> batch = extents.subList(from, Math.min(extents.size(), from + EXTENTS_PER_CALL));
+        hypercall(Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_populate_physmap)
+                .setReservation(XenMemoryReservation.newBuilder().setDomid(g.domid).setExtentOrder(SUPERPAGE_ORDER)
+                        .setNrExtents(batch.size()).addAllExtentStart(batch))), r -> {
+            if (r.getRc() <= 0) { fail(g, r.getRc() < 0 ? r.getRc() : Errno.ENOMEM.neg(), "populate_physmap"); return; }
+            populate(g, extents, from + (int) r.getRc(), k);
+        });
+    }
+
+    private void setMemoryMap(Guest g, long memBytes) {
+        XenMemoryMap.Builder map = XenMemoryMap.newBuilder();
+        map.addBuffer(E820Entry.newBuilder().setAddr(0).setSize(g.dmAcpiAddr).setType(E820_RAM));
+        map.addBuffer(E820Entry.newBuilder().setAddr(g.dmAcpiAddr).setSize(g.dmAcpiBytes).setType(E820_RESERVED));
+        if (memBytes > g.lowmemBytes) map.addBuffer(E820Entry.newBuilder().setAddr(FOUR_GIB).setSize(memBytes - g.lowmemBytes).setType(E820_RAM));
+        map.setNrEntries(map.getBufferCount());
+        hypercall(Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_set_memory_map)
+                .setSetMemoryMap(XenForeignMemoryMap.newBuilder().setDomid(g.domid).setMap(map))), r -> {
+            if (r.getRc() != 0) { fail(g, r.getRc(), "set_memory_map"); return; }
+            writeStore(g, memBytes);
+        });
+    }
+
+    private void writeStore(Guest g, long memBytes) {
+        String home = "/local/domain/" + g.domid;
+        List<String[]> kv = List.of(
+                new String[] {home + "/name", g.cfg.getName()},
+                new String[] {home + "/memory/target", Long.toString(memBytes >>> 10)},
+                new String[] {home + "/" + HVM_XS_DM_ACPI_ADDRESS, "0x" + Long.toHexString(g.dmAcpiAddr)},
+                new String[] {home + "/" + HVM_XS_DM_ACPI_LENGTH, "0x" + Long.toHexString(g.dmAcpiBytes)});
+        xsWriteAll(kv, 0, rc -> {
+            if (rc != 0) { fail(g, Errno.EIO.neg(), "xenstore write"); return; }
+            String state = "/local/domain/0/device-model/" + g.domid + "/state";
+            call(Roles.XENSTORED, Envelope.newBuilder().setXsRequest(XsRequest.newBuilder().setType(XS_WATCH).setPath(state)
+                    .setToken("dm-" + g.domid)), w -> startDeviceModel(g, memBytes));
+        });
+    }
+
+    private void startDeviceModel(Guest g, long memBytes) {
+        if (g.cfg.getVnvdimmsCount() == 0) {
+            // No device model needed for the simulation: the guest runs straight away.
+            unpause(g);
+            return;
+        }
+        statAll(g, 0, new ArrayList<>(), sizes -> send(Roles.qemu(g.domid),
+                Envelope.newBuilder().setDeviceModelStart(DeviceModelStart.newBuilder().setDomid(g.domid).addAllArgv(qemuArgv(g, memBytes, sizes)))));
+    }
+
+    private void statAll(Guest g, int i, List<Long> sizes, Consumer<List<Long>> k) {
+        if (i == g.cfg.getVnvdimmsCount()) { k.accept(sizes); return; }
+        String path = g.cfg.getVnvdimms(i).getFile();
+        call(Roles.DOM0, Envelope.newBuilder().setFileStat(FileStat.newBuilder().setPath(path)), r -> {
+            FileStatReply s = r.getFileStatReply();
+            if (s.getRc() != 0) { fail(g, s.getRc(), "vnvdimm " + path); return; }
+            sizes.add(s.getSizeBytes());
+            statAll(g, i + 1, sizes, k);
+        });
+    }
+
+    /** The device-model command line, as libxl_dm.c would build it for vnvdimms. */
+    static List<String> qemuArgv(Guest g, long memBytes, List<Long> sizes) {
+        long align2m = 2L << 20;
+        long devices = 0;
+        for (long s : sizes) devices += (s + (1L << 30) - 1) & -(1L << 30);
+        List<String> a = new ArrayList<>(List.of("-xen-domid", Integer.toString(g.domid), "-machine", "xenfv,nvdimm=on",
+                "-m", (memBytes >>> 20) + "M,slots=" + sizes.size() + ",maxmem=" + ((memBytes + devices) >>> 20) + "M"));
+        for (int i = 0; i < sizes.size(); i++) {
+            VnvdimmConfig v = g.cfg.getVnvdimms(i);
+            long size = sizes.get(i);
+            a.add("-object");
+            a.add("memory-backend-file,id=mem" + (i + 1) + ",mem-path=" + v.getFile() + ",size=" + size + ",share=on"
+                    + (size % align2m == 0 ? ",align=2M" : ""));
+            StringBuilder dev = new StringBuilder("nvdimm,id=xen_nvdimm" + (i + 1) + ",memdev=mem" + (i + 1));
+            if (v.getLabelBytes() > 0) dev.append(",label-size=").append(v.getLabelBytes());
+            if (v.getNode() > 0) dev.append(",node=").append(v.getNode());
+            if (v.hasSlot()) dev.append(",slot=").append(v.getSlot());
+            a.add("-device");
+            a.add(dev.toString());
+        }
+        return a;
+    }
+
+    private void watchFired(XsWatchEvent w) {
+        if (!w.getToken().startsWith("dm-")) return;
+        int domid;
+        try {
+            domid = Integer.parseInt(w.getToken().substring(3));
+        } catch (NumberFormatException ex) {
+            throw new ProtocolError("watch token " + w.getToken());
+        }
+        Guest g = guests.get(domid);
+        if (g == null || g.unpaused) return;
+        call(Roles.XENSTORED, Envelope.newBuilder().setXsRequest(XsRequest.newBuilder().setType(XS_READ).setPath(w.getPath())), r -> {
+            if (r.getXsResponse().getType() == XS_ERROR) return;   // not written yet: the first, initial event
+            String state = r.getXsResponse().getValue();
+            if (state.equals("running") && !g.unpaused) unpause(g);
+            else if (!state.equals("running")) log("libxl: device model for d%d reports state \"%s\"", domid, state);
+        });
+    }
+
+    private void unpause(Guest g) {
+        g.unpaused = true;
+        hypercall(domctl(XEN_DOMCTL_unpausedomain, g.domid, Domctl.newBuilder().setNone(DomctlNone.getDefaultInstance())), r -> {
+            if (r.getRc() != 0) { fail(g, r.getRc(), "unpause"); return; }
+            done(g.request, 0, "d" + g.domid + " (" + g.cfg.getName() + ") running");
+        });
+    }
+
+    // ------------------------------------------------------------------ iomem on QEMU's behalf
+
+    private void iomemGrant(Envelope e) {
+        IomemGrantRequest q = e.getIomemGrantRequest();
+        // A device model may ask only for the domain it serves.
+        if (!Roles.isQemu(e.getFrom()) || Roles.servedDomain(e.getFrom()) != q.getDomid() || !guests.containsKey(q.getDomid())) {
+            reply(Envelope.newBuilder().setIomemGrantReply(IomemGrantReply.newBuilder().setRc(Errno.EPERM.neg())));
+            return;
+        }
+        Envelope req = e;
+        hypercall(domctl(XEN_DOMCTL_iomem_permission, q.getDomid(), Domctl.newBuilder().setIomemPermission(DomctlIomemPermission.newBuilder()
+                .setFirstMfn(q.getFirstMfn()).setNrMfns(q.getNrMfns()).setAllowAccess(1))),
+                r -> replyTo(req, Envelope.newBuilder().setIomemGrantReply(IomemGrantReply.newBuilder().setRc((int) r.getRc()))));
+    }
+}

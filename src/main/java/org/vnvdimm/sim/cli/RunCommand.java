@@ -1,0 +1,103 @@
+package org.vnvdimm.sim.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.vnvdimm.proto.RunSummary;
+import org.vnvdimm.proto.Scenario;
+import org.vnvdimm.proto.Verdict;
+import org.vnvdimm.sim.record.DigestRecorder;
+import org.vnvdimm.sim.record.MemoryRecorder;
+import org.vnvdimm.sim.record.Recorders;
+import org.vnvdimm.sim.record.TraceFiles;
+import org.vnvdimm.sim.record.TraceText;
+import org.vnvdimm.sim.run.RunResult;
+import org.vnvdimm.sim.run.ScenarioDriver;
+import org.vnvdimm.sim.run.Simulator;
+import org.vnvdimm.sim.scenario.ScenarioException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "run", description = "Run a scenario (a built-in name or a YAML file; default: boot) and print its trace.")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME|FILE", description = "Built-in scenario or YAML file (default: boot).")
+    String scenario = "boot";
+
+    @Option(names = "--seed", description = "Scheduler seed (default: the scenario's seed).")
+    Long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: a new folder under runs/).")
+    Path out;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the summary, not the trace.")
+    boolean quiet;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print every observation (p2m changes, extents) under each line.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws IOException {
+        Scenario sc;
+        try {
+            sc = BuiltinScenarios.resolve(scenario);
+        } catch (ScenarioException e) {
+            System.err.println(e.getMessage());
+            for (ScenarioException more : e.additional()) System.err.println(more.getMessage());
+            return Main.EXIT_BAD_INPUT;
+        } catch (IllegalArgumentException e) {
+            System.err.println("vnvdimm: " + e.getMessage());
+            return Main.EXIT_BAD_INPUT;
+        }
+        long s = seed != null ? seed : sc.getSeed();
+        Path dir = out != null ? out : newRunDir(sc.getName(), s);
+        Files.createDirectories(dir);
+        MemoryRecorder mem = new MemoryRecorder();
+        DigestRecorder bin = new DigestRecorder(dir.resolve("trace.bin"));
+        RunResult result;
+        try (Simulator sim = new Simulator()) {
+            result = sim.run(sc, s, Recorders.all(mem, bin));
+        }
+        PrintStream o = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        if (!quiet) {
+            for (String line : new TraceText(mem.records(), verbose ? TraceText.Detail.VERBOSE : TraceText.Detail.NORMAL).lines()) o.println(line);
+            o.println();
+        }
+        List<Path> files = TraceFiles.write(dir, mem.header(), mem.records(), result.summary());
+        summary(o, sc, s, result, files);
+        return result.passed() ? Main.EXIT_OK : Main.EXIT_EXPECTATION_FAILED;
+    }
+
+    static Path newRunDir(String name, long seed) {
+        Path base = Path.of("runs");
+        for (int i = 1; ; i++) {
+            Path p = base.resolve(name + "-seed" + seed + "-" + i);
+            if (!Files.exists(p)) return p;
+        }
+    }
+
+    static void summary(PrintStream o, Scenario sc, long seed, RunResult r, List<Path> files) {
+        RunSummary s = r.summary();
+        o.printf("scenario %s, seed %d: %d deliveries, %.3f ms virtual time%n", sc.getName(), seed, s.getDeliveries(), s.getVtimeNs() / 1e6);
+        for (ScenarioDriver.StepOutcome st : r.steps()) {
+            if (st.rc() != 0) o.printf("  step %d (%s) failed: %s%n", st.index(), st.command(), st.output());
+        }
+        if (s.getVerdictsCount() == 0) {
+            o.println("oracles: boot-safety, isolation, mapping-coherence, data-integrity, acpi, liveness — no violation");
+        } else {
+            o.printf("oracles: %d violation(s)%n", s.getVerdictsCount());
+            int shown = 0;
+            for (Verdict v : s.getVerdictsList()) {
+                if (shown++ == 20) { o.printf("  … %d more in trace.jsonl%n", s.getVerdictsCount() - 20); break; }
+                o.printf("  ✗ %s at #%d: %s%n", v.getOracle(), v.getSeq(), v.getDetail());
+            }
+        }
+        o.println((r.passed() ? "PASS: " : "FAIL: ") + s.getOutcome());
+        o.println("trace sha256 " + s.getTraceSha256());
+        for (Path f : files) o.println("wrote " + f);
+    }
+}

@@ -1,0 +1,71 @@
+package org.vnvdimm.sim.platform;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import com.google.protobuf.ByteString;
+import org.vnvdimm.contract.ComponentBehavior;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.contract.Roles;
+import org.vnvdimm.proto.Envelope;
+import org.vnvdimm.proto.FirmwareHandoff;
+import org.vnvdimm.proto.MemAccess;
+import org.vnvdimm.proto.MemAccessDone;
+import org.vnvdimm.proto.StepResult;
+
+/**
+ * The hardware: power button, firmware hand-off and the memory bus. Owns the content of host RAM
+ * (lost at power off) and of the NVDIMM media (kept).
+ */
+public final class Platform extends ComponentBehavior {
+    private final PlatformModel model;
+    private final MediaStore ram;
+    private final MediaStore media;
+
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, PlatformModel model, MediaStore ram, MediaStore media) {
+        return Behaviors.setup(ctx -> new Platform(ctx, wire, model, ram, media));
+    }
+
+    private Platform(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, PlatformModel model, MediaStore ram, MediaStore media) {
+        super(ctx, Roles.PLATFORM, wire);
+        this.model = model;
+        this.ram = ram;
+        this.media = media;
+    }
+
+    @Override
+    protected void handle(Envelope e) {
+        switch (e.getPayloadCase()) {
+            case POWER_ON -> powerOn();
+            case MEM_ACCESS -> access(e.getMemAccess());
+            default -> throw new ProtocolError("the platform does not understand " + e.getPayloadCase());
+        }
+    }
+
+    private void powerOn() {
+        ram.clear();
+        send(Roles.XEN, Envelope.newBuilder().setFirmwareHandoff(FirmwareHandoff.newBuilder()
+                .addAllE820(model.e820()).addAllAcpiTables(model.acpiTables()).setNrCpus(model.nrCpus()).setPaddrBits(46)));
+    }
+
+    private void access(MemAccess m) {
+        long len = m.getOp() == MemAccess.Op.WRITE ? m.getData().size() : m.getLen();
+        MemAccessDone.Builder done = MemAccessDone.newBuilder().setSpa(m.getSpa()).setGpa(m.getGpa());
+        if (m.getSpa() < 0 || len <= 0 || !model.decodes(m.getSpa(), len)
+                || (m.getOp() != MemAccess.Op.FILL && len > MediaStore.MAX_ACCESS_BYTES)) {
+            // No device decodes the address: a bus error, not a crash.
+            done.setRc(Errno.EFAULT.neg());
+            log("platform: %s of %d bytes at spa %#x decodes to no memory", m.getOp(), len, m.getSpa());
+        } else {
+            MediaStore store = model.isPmem(m.getSpa()) ? media : ram;
+            switch (m.getOp()) {
+                case READ -> done.setData(ByteString.copyFrom(store.read(m.getSpa(), (int) len)));
+                case WRITE -> store.write(m.getSpa(), m.getData().toByteArray());
+                case FILL -> store.fill(m.getSpa(), len, m.getFillTag().isEmpty() ? null : m.getFillTag());
+                default -> throw new ProtocolError("memory op " + m.getOp());
+            }
+        }
+        if (!m.getReplyTo().isEmpty()) replyOnBehalf(m.getReplyTo(), m.getReplyTag(), Envelope.newBuilder().setMemAccessDone(done));
+    }
+}

@@ -1,0 +1,65 @@
+package org.vnvdimm.sim.run;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.contract.Roles;
+import org.vnvdimm.proto.AdminCommand;
+import org.vnvdimm.proto.AdminResult;
+import org.vnvdimm.proto.Envelope;
+import org.vnvdimm.proto.Scenario;
+import org.vnvdimm.proto.Step;
+import org.vnvdimm.sim.wire.Wire;
+
+/**
+ * The scenario's operator. Injects one step at a time, each when nothing is in flight any more
+ * (the previous step and everything it set off have finished), and collects the results the
+ * components answer to the admin.
+ */
+public final class ScenarioDriver implements Wire.Driver {
+    /** What one step produced. */
+    public record StepOutcome(int index, String command, int rc, String output, long seq) {}
+
+    private final Scenario scenario;
+    private final List<StepOutcome> outcomes = new ArrayList<>();
+    private int next;
+
+    public ScenarioDriver(Scenario scenario) { this.scenario = scenario; }
+
+    @Override
+    public List<Envelope.Builder> next() {
+        if (next >= scenario.getStepsCount()) return List.of();
+        Step s = scenario.getSteps(next++);
+        Envelope.Builder e = Envelope.newBuilder().setTag(next);
+        switch (s.getActionCase()) {
+            case POWER_ON -> e.setTo(Roles.PLATFORM).setPowerOn(s.getPowerOn());
+            case NDCTL -> e.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setNdctlCreateNamespace(s.getNdctl()));
+            case MKFS -> e.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setMkfs(s.getMkfs()));
+            case FILE -> e.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setCreateFile(s.getFile()));
+            case PMEM_SETUP -> e.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlPmemSetup(s.getPmemSetup()));
+            case XL_CREATE -> e.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlCreate(s.getXlCreate()));
+            case ACTION_NOT_SET -> throw new IllegalStateException("step " + next + " has no action");
+        }
+        return List.of(e);
+    }
+
+    @Override
+    public List<Envelope.Builder> onAdminDelivery(Envelope e) {
+        if (e.hasAdminResult()) {
+            AdminResult r = e.getAdminResult();
+            outcomes.add(new StepOutcome((int) e.getTag(), e.getFrom(), r.getRc(), r.getOutput(), e.getSeq()));
+        }
+        return List.of();
+    }
+
+    public List<StepOutcome> outcomes() { return outcomes; }
+
+    /** Steps that answered with a failure. */
+    public List<StepOutcome> failures() {
+        List<StepOutcome> f = new ArrayList<>();
+        for (StepOutcome o : outcomes) if (o.rc() != 0) f.add(o);
+        return f;
+    }
+
+    static String rc(int rc) { return Errno.name(rc); }
+}

@@ -1,0 +1,133 @@
+package org.vnvdimm.sim.run;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Props;
+import akka.actor.typed.SpawnProtocol;
+import akka.actor.typed.javadsl.AskPattern;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.vnvdimm.proto.RunSummary;
+import org.vnvdimm.proto.Scenario;
+import org.vnvdimm.proto.TraceHeader;
+import org.vnvdimm.proto.Verdict;
+import org.vnvdimm.sim.oracle.Oracles;
+import org.vnvdimm.sim.platform.MediaStore;
+import org.vnvdimm.sim.platform.PlatformModel;
+import org.vnvdimm.sim.record.DigestRecorder;
+import org.vnvdimm.sim.record.Recorder;
+import org.vnvdimm.sim.record.Recorders;
+import org.vnvdimm.sim.wire.Wire;
+
+/**
+ * Runs scenarios: one ActorSystem, reused across runs; each run is a fresh wire actor with fresh
+ * components. Inside a run nothing depends on wall-clock time or thread timing.
+ */
+public final class Simulator implements AutoCloseable {
+    public static final String CODE_VERSION = "vnvdimm-sim 0.1.0";
+    /** Default liveness bound on deliveries when the scenario sets none. */
+    public static final long DEFAULT_MAX_DELIVERIES = 50_000_000L;
+    /** Real-time guard around a run: only ever hit by a bug (a component that stops answering). */
+    static final Duration RUN_GUARD = Duration.ofMinutes(30);
+
+    private final ActorSystem<SpawnProtocol.Command> system;
+    private int runs;
+
+    public Simulator() {
+        system = ActorSystem.create(SpawnProtocol.create(), "vnvdimm", config());
+    }
+
+    static Config config() {
+        return ConfigFactory.parseString("""
+                akka.loglevel = WARNING
+                akka.stdout-loglevel = WARNING
+                akka.log-dead-letters = off
+                akka.log-dead-letters-during-shutdown = off
+                akka.loggers = ["akka.event.slf4j.Slf4jLogger"]
+                akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
+                akka.actor.default-dispatcher {
+                  throughput = 100
+                  fork-join-executor { parallelism-min = 1, parallelism-max = 2 }
+                }
+                akka.coordinated-shutdown.exit-jvm = off
+                akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+                """).withFallback(ConfigFactory.load());
+    }
+
+    public RunResult run(Scenario scenario, long seed, Recorder recorder) {
+        PlatformModel model = new PlatformModel(scenario.getPlatform());
+        Oracles oracles = new Oracles(model);
+        ScenarioDriver driver = new ScenarioDriver(scenario);
+        Components components = new Components(scenario, model, new MediaStore(), new MediaStore());
+        DigestRecorder digest = new DigestRecorder();
+        Recorder rec = Recorders.all(digest, recorder);
+        TraceHeader header = TraceHeader.newBuilder().setScenario(scenario).setSeed(seed).setCodeVersion(CODE_VERSION).build();
+        long max = scenario.getLimits().getMaxDeliveries() > 0 ? scenario.getLimits().getMaxDeliveries() : DEFAULT_MAX_DELIVERIES;
+        CompletableFuture<Wire.Outcome> done = new CompletableFuture<>();
+        String name = "run-" + (runs++);
+        ActorRef<Wire.Command> wire;
+        try {
+            wire = AskPattern.<SpawnProtocol.Command, ActorRef<Wire.Command>>ask(system,
+                    replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done), name, Props.empty(), replyTo),
+                    Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot start the wire: " + e, e);
+        }
+        wire.tell(new Wire.Start());
+        Wire.Outcome o;
+        try {
+            o = done.get(RUN_GUARD.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("run did not finish within " + RUN_GUARD + ": " + e, e);
+        }
+        RunSummary.Builder s = RunSummary.newBuilder().setDeliveries(o.deliveries()).setVtimeNs(o.vtimeNs()).addAllVerdicts(o.verdicts());
+        judge(scenario, o.verdicts(), driver.failures(), s);
+        // The digest covers header and records; the summary is derived from them.
+        digest.end(RunSummary.getDefaultInstance());
+        s.setTraceSha256(digest.sha256());
+        RunSummary summary = s.build();
+        recorder.end(summary);
+        return new RunResult(summary, List.copyOf(driver.outcomes()));
+    }
+
+    /** Expectations hold when exactly the expected oracles fired (none expected: none fired). */
+    static void judge(Scenario scenario, List<Verdict> verdicts, List<ScenarioDriver.StepOutcome> failedSteps, RunSummary.Builder s) {
+        TreeSet<String> fired = new TreeSet<>();
+        for (Verdict v : verdicts) fired.add(v.getOracle());
+        TreeSet<String> expected = new TreeSet<>(scenario.getExpect().getViolationsList());
+        boolean met = fired.equals(expected);
+        StringBuilder why = new StringBuilder();
+        if (expected.isEmpty()) {
+            why.append(fired.isEmpty() ? "no violation, as expected" : "unexpected violations: " + String.join(", ", fired));
+        } else {
+            TreeSet<String> missing = new TreeSet<>(expected);
+            missing.removeAll(fired);
+            TreeSet<String> extra = new TreeSet<>(fired);
+            extra.removeAll(expected);
+            if (met) why.append("expected violations fired: ").append(String.join(", ", expected));
+            if (!missing.isEmpty()) why.append("expected but did not fire: ").append(String.join(", ", missing));
+            if (!extra.isEmpty()) why.append(why.length() > 0 ? "; " : "").append("unexpected: ").append(String.join(", ", extra));
+        }
+        if (!failedSteps.isEmpty()) why.append("; ").append(failedSteps.size()).append(" step(s) failed");
+        s.setExpectationsMet(met).setOutcome(why.toString());
+    }
+
+    @Override
+    public void close() {
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package org.vnvdimm.sim.scenario;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.vnvdimm.sim.scenario.ScenarioTexts.fails;
+import static org.vnvdimm.sim.scenario.ScenarioTexts.with;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.vnvdimm.proto.PlatformConfig;
+import org.vnvdimm.proto.Scenario;
+import org.vnvdimm.proto.Step;
+
+/** Semantic rules: each rejection points at the value it rejects, or at the enclosing value if it is missing. */
+class ScenarioValidatorTest {
+
+    // ------------------------------------------------------------ name
+
+    @Test
+    void nameMustBeALowerCaseIdentifier() {
+        ScenarioException e = fails(with("name: basic-vnvdimm", "name: Basic VM"), 2, 7, "name", "'Basic VM'");
+        assertEquals("t.yaml:2:7: name: expected a name of lower-case letters, digits, '.', '_' and '-' starting with a letter"
+                + " or digit ([a-z0-9][a-z0-9._-]*), got 'Basic VM'", e.getMessage());
+        fails(with("name: basic-vnvdimm", "name: -basic"), 2, 7, "name", "'-basic'");
+        fails(with("name: basic-vnvdimm", "name: \"\""), 2, 7, "name", "''");
+    }
+
+    @Test
+    void missingNamePointsAtTheDocument() {
+        // Line 1 is a comment and line 2 (the name) is gone, so the document's mapping starts at line 2.
+        fails(with("name: basic-vnvdimm\n", ""), 2, 1, "name", "nothing");
+    }
+
+    // ------------------------------------------------------------ design
+
+    @Test
+    void designChoicesMustBeKnown() {
+        ScenarioException profile = fails(with("profile: seeds", "profile: rfc-v3"), 6, 12, "design.profile", "'rfc-v3'");
+        assertEquals("one of seeds (or leave it out)", profile.expected());
+        ScenarioException frametable = fails(with("frametable: pmem-mgmt", "frametable: in-ram"), 7, 15, "design.frametable", "'in-ram'");
+        assertEquals("one of pmem-mgmt, boot-claim (or leave it out)", frametable.expected());
+        ScenarioException check = fails(with("mapping_check: on", "mapping_check: maybe"), 8, 18, "design.mapping_check", "'maybe'");
+        assertEquals("one of on, off (or leave it out)", check.expected());
+        ScenarioException discovery = fails(with("discovery: dom0-reports", "discovery: xen-parses-nfit"), 9, 14,
+                "design.discovery", "'xen-parses-nfit'");
+        assertEquals("one of dom0-reports (or leave it out)", discovery.expected());
+    }
+
+    @Test
+    void designMayBeLeftOut() throws ScenarioException {
+        Scenario s = ScenarioLoader.parse(with("design:\n  profile: seeds\n  frametable: pmem-mgmt\n  mapping_check: on\n"
+                + "  discovery: dom0-reports\n", ""), "t.yaml");
+        assertEquals("", s.getDesign().getProfile());
+    }
+
+    // ------------------------------------------------------------ platform
+
+    @Test
+    void ramMustBeAtLeast64MiB() {
+        ScenarioException e = fails(with("ram_bytes: 4GiB", "ram_bytes: 32M"), 11, 14, "platform.ram_bytes", "'32M'");
+        assertEquals("t.yaml:11:14: platform.ram_bytes: expected a size of at least 64 MiB (67108864 bytes) and a multiple of 4096,"
+                + " got '32M'", e.getMessage());
+    }
+
+    @Test
+    void ramMustBePageAligned() {
+        fails(with("ram_bytes: 4GiB", "ram_bytes: 100000000"), 11, 14, "platform.ram_bytes", "'100000000'");
+    }
+
+    @Test
+    void missingRamPointsAtThePlatform() {
+        // platform's mapping now starts at e820_pmem on line 11.
+        fails(with("  ram_bytes: 4GiB\n", ""), 11, 3, "platform.ram_bytes", "nothing");
+    }
+
+    @Test
+    void atLeastOneDimm() {
+        ScenarioException e = fails(with(ScenarioTexts.DIMMS_BLOCK, "  dimms: []\n"), 14, 10, "platform.dimms", "an empty sequence");
+        assertEquals("at least one DIMM", e.expected());
+        fails(with(ScenarioTexts.DIMMS_BLOCK, ""), 11, 3, "platform.dimms", "nothing");
+    }
+
+    @Test
+    void dimmSizeMustBeANonZeroMultipleOf2MiB() {
+        ScenarioException e = fails(with("size_bytes: 16G", "size_bytes: 3M"), 16, 19, "platform.dimms[0].size_bytes", "'3M'");
+        assertEquals("a non-zero multiple of 2 MiB (2097152 bytes)", e.expected());
+        fails(with("size_bytes: 1_073_741_824", "size_bytes: 0"), 21, 19, "platform.dimms[1].size_bytes", "'0'");
+    }
+
+    @Test
+    void dimmLabelAreaIsZeroOrAtLeast128KiB() {
+        ScenarioException e = fails(with("label_bytes: 128 KiB", "label_bytes: 64 KiB"), 17, 20, "platform.dimms[0].label_bytes",
+                "'64 KiB'");
+        assertEquals("0 (no label area) or at least 128 KiB (131072 bytes)", e.expected());
+    }
+
+    @Test
+    void dimmHandlesAreUnique() {
+        ScenarioException e = fails(with("- handle: 2", "- handle: 1"), 19, 15, "platform.dimms[1].handle", "'1'");
+        assertEquals("a handle no other DIMM uses (platform.dimms[0] at line 15, column 15 already has 1)", e.expected());
+    }
+
+    @Test
+    void explicitSpaMustBePageAligned() {
+        ScenarioException e = fails(with("spa: 0x8_0000_0000", "spa: 0x8_0000_0100"), 20, 12, "platform.dimms[1].spa",
+                "'0x8_0000_0100'");
+        assertEquals("a page-aligned address (a multiple of 4096)", e.expected());
+    }
+
+    @Test
+    void explicitSpaRangesMustNotOverlap() {
+        // DIMM 0 placed at 28 GiB with 16 GiB runs to 44 GiB, over DIMM 1 at 32 GiB.
+        String text = with("    - handle: 0x0001\n", "    - handle: 0x0001\n      spa: 0x7_0000_0000\n");
+        ScenarioException e = fails(text, 21, 12, "platform.dimms[1].spa", "'0x8_0000_0000'");
+        assertEquals("a range not overlapping platform.dimms[0] ([0x700000000, 0xb00000000))", e.expected());
+    }
+
+    @Test
+    void adjacentSpaRangesAreFine() throws ScenarioException {
+        // 16 GiB from 16 GiB ends exactly where DIMM 1 starts (32 GiB). spa is an address, so no units.
+        Scenario s = ScenarioLoader.parse(with("    - handle: 0x0001\n", "    - handle: 0x0001\n      spa: 0x4_0000_0000\n"), "t.yaml");
+        assertEquals(16L << 30, s.getPlatform().getDimms(0).getSpa());
+    }
+
+    @Test
+    void spaMustLeaveRoomBelow2To64() {
+        fails(with("spa: 0x8_0000_0000", "spa: 0xFFFF_FFFF_C000_0000"), 20, 12, "platform.dimms[1].spa", "'0xFFFF_FFFF_C000_0000'");
+    }
+
+    // ------------------------------------------------------------ steps
+
+    @Test
+    void atLeastOneStep() {
+        ScenarioException e = fails(with(ScenarioTexts.STEPS_BLOCK, "steps: []\n"), 22, 8, "steps", "an empty sequence");
+        assertEquals("at least one step", e.expected());
+    }
+
+    @Test
+    void ndctlNeedsARegion() {
+        ScenarioException e = fails(with("{region: region0, mode: fsdax, map: xen}", "{mode: fsdax, map: xen}"), 24, 12,
+                "steps[1].ndctl.region", "nothing");
+        assertEquals("a region name such as region0", e.expected());
+    }
+
+    @Test
+    void mkfsNeedsDeviceTypeAndMount() {
+        ScenarioException type = fails(with("type: xfs", "type: btrfs"), 29, 13, "steps[3].mkfs.type", "'btrfs'");
+        assertEquals("one of xfs, ext4", type.expected());
+        fails(with("      dev: /dev/pmem0\n", ""), 28, 7, "steps[3].mkfs.dev", "nothing");
+        fails(with("      mount: /mnt/pmem0\n", ""), 28, 7, "steps[3].mkfs.mount", "nothing");
+    }
+
+    @Test
+    void fileNeedsAnAbsolutePathAndASize() {
+        ScenarioException path = fails(with("{path: /mnt/pmem0/vm1.img,", "{path: vm1.img,"), 32, 18, "steps[4].file.path", "'vm1.img'");
+        assertEquals("an absolute path (starting with '/')", path.expected());
+        ScenarioException size = fails(with("size_bytes: 1GiB", "size_bytes: 0"), 32, 50, "steps[4].file.size_bytes", "'0'");
+        assertEquals("a size above 0", size.expected());
+    }
+
+    @Test
+    void domainNeedsANameAndEnoughMemory() {
+        ScenarioException name = fails(with("        name: vm1\n", ""), 35, 9, "steps[5].xl_create.domain.name", "nothing");
+        assertEquals("a domain name", name.expected());
+        ScenarioException memory = fails(with("memory_bytes: 512M", "memory_bytes: 8M"), 36, 23,
+                "steps[5].xl_create.domain.memory_bytes", "'8M'");
+        assertEquals("a size of at least 16 MiB (16777216 bytes)", memory.expected());
+    }
+
+    @Test
+    void xlCreateWithoutADomainPointsAtTheStep() {
+        String steps = "steps:\n  - xl_create: {}\n";
+        fails(with(ScenarioTexts.STEPS_BLOCK, steps), 23, 16, "steps[0].xl_create.domain.name", "nothing");
+    }
+
+    @Test
+    void vnvdimmNeedsAnAbsoluteFileAUsableLabelAndSlot() {
+        fails(with("- file: /mnt/pmem0/vm1.img", "- file: vm1.img"), 39, 19, "steps[5].xl_create.domain.vnvdimms[0].file", "'vm1.img'");
+        ScenarioException label = fails(with("label_bytes: 128KiB", "label_bytes: 4K"), 40, 26,
+                "steps[5].xl_create.domain.vnvdimms[0].label_bytes", "'4K'");
+        assertEquals("0 (no label area) or at least 128 KiB (131072 bytes)", label.expected());
+        ScenarioException slot = fails(with("slot: -1", "slot: -2"), 41, 19, "steps[5].xl_create.domain.vnvdimms[0].slot", "'-2'");
+        assertEquals("a slot of -1 (QEMU chooses) or more", slot.expected());
+    }
+
+    // ------------------------------------------------------------ expect and limits
+
+    @Test
+    void expectedViolationsNameOracles() {
+        ScenarioException e = fails(with("violations: []", "violations: [isolation, safety]"), 47, 27, "expect.violations[1]", "'safety'");
+        assertEquals("an oracle name, one of boot-safety, isolation, mapping-coherence, data-integrity, acpi, liveness", e.expected());
+    }
+
+    @Test
+    void deliveryLimitIsAtLeast10() throws ScenarioException {
+        ScenarioException e = fails(with("max_deliveries: 100_000", "max_deliveries: 5"), 49, 19, "limits.max_deliveries", "'5'");
+        assertEquals("at least 10 (or leave it out for no limit)", e.expected());
+        assertEquals(10, ScenarioLoader.parse(with("max_deliveries: 100_000", "max_deliveries: 10"), "t.yaml")
+                .getLimits().getMaxDeliveries());
+    }
+
+    // ------------------------------------------------------------ several problems, and scenarios built in code
+
+    @Test
+    void theEarliestProblemInTheFileIsThrownAndTheOthersFollow() {
+        String text = with("slot: -1", "slot: -7")
+                .replace("ram_bytes: 4GiB", "ram_bytes: 1M")
+                .replace("name: basic-vnvdimm", "name: Basic");
+        ScenarioException e = fails(text, 2, 7, "name", "'Basic'");
+        List<String> rest = e.additional().stream().map(ScenarioException::getMessage).collect(Collectors.toList());
+        assertEquals(2, rest.size(), rest.toString());
+        assertEquals("t.yaml:11:14: platform.ram_bytes: expected a size of at least 64 MiB (67108864 bytes) and a multiple of 4096,"
+                + " got '1M'", rest.get(0));
+        assertEquals("t.yaml:41:19: steps[5].xl_create.domain.vnvdimms[0].slot: expected a slot of -1 (QEMU chooses) or more,"
+                + " got '-7'", rest.get(1));
+    }
+
+    @Test
+    void scenariosBuiltInCodeAreReportedWithoutPositions() {
+        Scenario s = Scenario.newBuilder().setName("from-cli")
+                .setPlatform(PlatformConfig.newBuilder().setRamBytes(1L << 30))
+                .addSteps(Step.getDefaultInstance())
+                .build();
+        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioValidator.validate(s, "cli"));
+        assertEquals("cli: platform.dimms: expected at least one DIMM, got nothing", e.getMessage());
+        assertEquals(0, e.line());
+        assertEquals(List.of("cli: steps[0]: expected a step with exactly one of the keys power_on, ndctl, pmem_setup, mkfs, file,"
+                + " xl_create, got nothing"), e.additional().stream().map(ScenarioException::getMessage).collect(Collectors.toList()));
+    }
+
+    @Test
+    void theValidScenarioPassesOnItsOwn() throws ScenarioException {
+        Scenario s = ScenarioLoader.parse(ScenarioTexts.VALID, "t.yaml");
+        assertDoesNotThrow(() -> ScenarioValidator.validate(s, "again"));
+    }
+}
