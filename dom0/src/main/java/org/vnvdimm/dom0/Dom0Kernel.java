@@ -385,10 +385,10 @@ public final class Dom0Kernel extends ComponentBehavior {
             Namespace ns = nd.namespaceByDevice(p[3]);
             return ns == null ? null : String.format("%#x", ns.resource());
         }
-        if (p.length == 6 && path.startsWith("/sys/bus/nd/devices/")) {
-            Namespace ns = nd.namespace(p[4]);
+        if (p.length == 7 && path.startsWith("/sys/bus/nd/devices/")) {
+            Namespace ns = nd.namespace(p[5]);
             if (ns == null) return null;
-            return switch (p[5]) {
+            return switch (p[6]) {
                 case "xen_reserve" -> ns.xenReserveSpa().isEmpty() ? null
                         : String.format("%#x %#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn());
                 case "xen_data" -> String.format("%#x %#x", ns.dataSpa().startMfn(), ns.dataSpa().endMfn());
@@ -412,14 +412,16 @@ public final class Dom0Kernel extends ComponentBehavior {
             return;
         }
         byte[] buf = io.getWrite() ? io.getData().toByteArray() : new byte[(int) len];
+        // One bus access per run of contiguous blocks: a file extent is contiguous on the media.
         List<long[]> pieces = new ArrayList<>(); // {fileOffset, length, spa}
-        long pos = io.getOffset(), end = io.getOffset() + len;
-        while (pos < end) {
-            long n = Math.min(end - pos, PAGE_SIZE - (pos % PAGE_SIZE));
-            FsResult<Long> phys = fs.physicalOf(io.getPath(), pos);
-            if (!phys.isOk()) { fileIoDone(e, Errno.EIO.neg(), null); return; }
-            pieces.add(new long[] {pos, n, fs.device().spaOf(phys.value())});
-            pos += n;
+        long end = io.getOffset() + len;
+        long firstPage = io.getOffset() / PAGE_SIZE;
+        for (FileRun run : fs.mapping(io.getPath(), firstPage, (end + PAGE_SIZE - 1) / PAGE_SIZE - firstPage).value()) {
+            if (run.hole()) { fileIoDone(e, Errno.EIO.neg(), null); return; }
+            long s0 = Math.max(io.getOffset(), run.fileOffsetPages() * PAGE_SIZE);
+            long s1 = Math.min(end, (run.fileOffsetPages() + run.nrPages()) * PAGE_SIZE);
+            long spa = fs.device().spaOf(run.block() * PAGE_SIZE + (s0 - run.fileOffsetPages() * PAGE_SIZE));
+            pieces.add(new long[] {s0, s1 - s0, spa});
         }
         Envelope req = e;
         int[] left = {pieces.size()};

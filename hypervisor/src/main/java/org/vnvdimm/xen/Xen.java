@@ -650,6 +650,7 @@ public final class Xen extends ComponentBehavior {
         if (r.getExtentOrder() > 18 || r.getNrExtents() != r.getExtentStartCount()) { retErr(Errno.EINVAL, "populate_physmap: extents"); return; }
         long n = 1L << r.getExtentOrder();
         int done = 0;
+        List<long[]> scrubbed = new ArrayList<>();
         for (long gpfn : r.getExtentStartList()) {
             if ((gpfn & (n - 1)) != 0 || inclusiveEnd(gpfn, n) < 0) break;
             if (!d.p2m.overlapping(gpfn, n).isEmpty()) break;
@@ -660,14 +661,30 @@ public final class Xen extends ComponentBehavior {
             for (long[] run : runs) {
                 d.p2m.set(g, run[1], run[0], p2m_ram_rw);
                 d.ramRuns.add(run);
-                scrub(run[0], run[1]);
-                observe(p2m(dom, g, run[1], run[0], p2m_ram_rw, false));
+                coalesce(scrubbed, run[0], run[1], g);
                 g += run[1];
             }
             d.totPages += n;
             done++;
         }
+        // One scrub and one p2m observation per contiguous run, not per extent.
+        for (long[] run : scrubbed) {
+            scrub(run[0], run[1]);
+            observe(p2m(dom, run[2], run[1], run[0], p2m_ram_rw, false));
+        }
         ret(done);
+    }
+
+    /** Append {mfn, nr, gfn} to runs, merging with the last when both frame ranges continue it. */
+    private static void coalesce(List<long[]> runs, long mfn, long nr, long gfn) {
+        if (!runs.isEmpty()) {
+            long[] last = runs.get(runs.size() - 1);
+            if (last[0] + last[1] == mfn && last[2] + last[1] == gfn) {
+                last[1] += nr;
+                return;
+            }
+        }
+        runs.add(new long[] {mfn, nr, gfn});
     }
 
     // ------------------------------------------------------------------ dm_op

@@ -18,6 +18,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Akka logs while logback starts; slf4j would otherwise print a notice about replaying that.
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         System.exit(execute(args));
     }
 

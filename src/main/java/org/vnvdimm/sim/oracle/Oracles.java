@@ -98,6 +98,11 @@ public final class Oracles implements Wire.Observer {
             case MEM_ACCESS -> {
                 MemAccess m = e.getMemAccess();
                 if (m.getOp() != MemAccess.Op.READ) checkMediaWrite(m, e, out);
+                // A device model's write into guest RAM (tables, _DSM results) is the last value there too.
+                if (m.getOp() == MemAccess.Op.WRITE && Roles.isQemu(m.getReplyTo())) {
+                    shadow.computeIfAbsent(Roles.servedDomain(m.getReplyTo()), k -> new ExtentMap<>())
+                            .put(m.getGpa(), m.getData().size(), new Bytes(m.getData().toByteArray(), 0));
+                }
             }
             case GUEST_MEM_ACCESS -> {
                 if (Roles.isGuest(e.getFrom())) pendingAccess.put(e.getFrom() + "#" + e.getTag(), e.getGuestMemAccess());

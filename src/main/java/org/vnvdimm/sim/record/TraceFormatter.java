@@ -226,7 +226,9 @@ public final class TraceFormatter {
     }
 
     private static String ret(HypercallRet r) {
-        StringBuilder b = new StringBuilder("ret ").append(r.getRc() > 0 && r.getOutCase() != HypercallRet.OutCase.OUT_NOT_SET ? Long.toString(r.getRc()) : rc(r.getRc()));
+        // A positive rc means different things per call (progress, extents done); the request's
+        // line says "(partial)" where it is memory_mapping's progress.
+        StringBuilder b = new StringBuilder("ret ").append(Errno.name(r.getRc()));
         switch (r.getOutCase()) {
             case DOMCTL -> { if (r.getDomctl().getCmd() == XEN_DOMCTL_createdomain) b.append(" domid=").append(r.getDomctl().getDomain()); }
             case NVDIMM -> {

@@ -103,7 +103,7 @@ public final class TraceText {
         if (e.getInReplyTo() != 0) b.append("↩ #").append(e.getInReplyTo()).append(' ');
         b.append(TraceFormatter.describe(e));
         Envelope answer = replies.get(e.getSeq());
-        if (answer != null && answer.hasHypercallRet()) b.append(" → ").append(shortRet(answer.getHypercallRet()));
+        if (answer != null && answer.hasHypercallRet()) b.append(" → ").append(shortRet(e, answer.getHypercallRet()));
         out.add(b.toString());
         if (detail != Detail.QUIET) {
             for (Observation o : r.getObservedList()) {
@@ -116,12 +116,13 @@ public final class TraceText {
         }
     }
 
-    private static String shortRet(HypercallRet r) {
-        String s = TraceFormatter.rc(r.getRc());
+    /** The answer on the request's line; positive is "partial" only where Xen means progress. */
+    private static String shortRet(Envelope request, HypercallRet r) {
+        boolean progress = request.hasDomctl() && request.getDomctl().getCmd() == org.vnvdimm.contract.XenAbi.XEN_DOMCTL_memory_mapping;
+        String s = progress || r.getRc() <= 0 ? TraceFormatter.rc(r.getRc()) : Long.toString(r.getRc());
         if (r.hasDomctl() && r.getRc() == 0 && r.getDomctl().getCmd() == org.vnvdimm.contract.XenAbi.XEN_DOMCTL_createdomain) {
             s += " (domid " + r.getDomctl().getDomain() + ")";
         }
-        if (r.getRc() >= 0 && r.getOutCase() != HypercallRet.OutCase.OUT_NOT_SET && r.getRc() > 0) s = Long.toString(r.getRc());
         return s;
     }
 

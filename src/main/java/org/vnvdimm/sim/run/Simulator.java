@@ -65,7 +65,7 @@ public final class Simulator implements AutoCloseable {
         PlatformModel model = new PlatformModel(scenario.getPlatform());
         Oracles oracles = new Oracles(model);
         ScenarioDriver driver = new ScenarioDriver(scenario);
-        Components components = new Components(scenario, model, new MediaStore(), new MediaStore());
+        Components components = new Components(scenario, seed, model, new MediaStore(), new MediaStore());
         DigestRecorder digest = new DigestRecorder();
         Recorder rec = Recorders.all(digest, recorder);
         TraceHeader header = TraceHeader.newBuilder().setScenario(scenario).setSeed(seed).setCodeVersion(CODE_VERSION).build();

@@ -117,6 +117,20 @@ class ScenarioLoaderTest {
     }
 
     @Test
+    void emojiAcrossTheYamlReadBufferBoundaryIsRead() throws ScenarioException {
+        // snakeyaml-engine 2.9 reads 1024 chars at a time and fails on a surrogate pair split between
+        // two reads; the loader sizes the buffer to the text. Put the emoji at every offset near 1024.
+        String open = "description: \"";
+        int valueStart = ScenarioTexts.VALID.indexOf(open) + open.length();
+        for (int highSurrogateAt = 1018; highSurrogateAt <= 1030; highSurrogateAt++) {
+            String description = "p".repeat(highSurrogateAt - valueStart) + "\uD83D\uDE00 end";
+            String text = ScenarioTexts.with("description: \"one guest, one vNVDIMM\"", open + description + "\"");
+            assertEquals(highSurrogateAt, text.indexOf('\uD83D'));
+            assertEquals(description, ScenarioLoader.parse(text, "emoji.yaml").getDescription(), "offset " + highSurrogateAt);
+        }
+    }
+
+    @Test
     void crlfLineEndingsReadTheSame() throws ScenarioException {
         assertEquals(expectedValid(), ScenarioLoader.parse(ScenarioTexts.VALID.replace("\n", "\r\n"), "crlf.yaml"));
     }

@@ -38,8 +38,18 @@ public record NamespaceLayout(SpaRange namespace, PfnMode mode, long alignBytes,
 
     public long dataPages() { return data.sizeBytes() / XenAbi.PAGE_SIZE; }
 
-    /** The 40 bytes per data page Xen needs for page_info + M2P. */
-    public long requiredXenReserveBytes() { return Math.multiplyExact(dataPages(), XEN_BYTES_PER_PAGE); }
+    /**
+     * What Xen's pmem_setup needs in the reserve: page_info + M2P (40 bytes a page, each table
+     * rounded up to whole pages) for the data area and for the reserve itself, which Xen also
+     * describes when it becomes a management area.
+     */
+    public long requiredXenReserveBytes() {
+        return Math.multiplyExact(xenPagesNeeded(reserve.sizeBytes() / XenAbi.PAGE_SIZE, dataPages()), XenAbi.PAGE_SIZE);
+    }
+
+    static long xenPagesNeeded(long reservePages, long dataPages) {
+        return XenAbi.mgmtPagesFor(reservePages) + XenAbi.mgmtPagesFor(dataPages);
+    }
 
     /**
      * Computes a layout.
@@ -106,16 +116,19 @@ public record NamespaceLayout(SpaRange namespace, PfnMode mode, long alignBytes,
     }
 
     /**
-     * Smallest aligned d with 40 * (dataEnd - d) / 4096 <= d - (start + 8 KiB), i.e.
-     * d >= (40 * dataEnd + 4096 * (start + 8 KiB)) / 4136, computed relative to start to stay in range.
+     * Smallest aligned data start d whose reserve [start + 8 KiB, d) holds Xen's tables for the data
+     * area [d, dataEnd) and for itself. The closed form 40 * (dataEnd - d) / 4096 <= d - (start + 8 KiB)
+     * gives the first candidate; rounding each table up to whole pages may need one more step.
      */
     private static long minimalXenDataStart(long start, long dataEnd, long alignBytes) {
         long page = XenAbi.PAGE_SIZE;
         long relEnd = dataEnd - start;
         long num = Math.addExact(Math.multiplyExact(XEN_BYTES_PER_PAGE, relEnd), page * INFO_AREA_BYTES);
         long den = page + XEN_BYTES_PER_PAGE;
-        long rel = Math.floorDiv(num + den - 1, den);
-        return alignUp(start + rel, alignBytes);
+        long d = alignUp(start + Math.floorDiv(num + den - 1, den), alignBytes);
+        long infoEnd = start + INFO_AREA_BYTES;
+        while (d < dataEnd && xenPagesNeeded((d - infoEnd) / page, (dataEnd - d) / page) > (d - infoEnd) / page) d += alignBytes;
+        return d;
     }
 
     static long alignUp(long v, long align) { return Math.addExact(v, align - 1) & -align; }

@@ -22,35 +22,41 @@ class NamespaceLayoutTest {
         return nd.createNamespace("region0", mode, map, reserve);
     }
 
+    /** Pages Xen's pmem_setup needs: page_info (32 B) and M2P (8 B) tables, each rounded up to pages. */
+    private static long xenPages(long pages) {
+        return (32 * pages + 4095) / 4096 + (8 * pages + 4095) / 4096;
+    }
+
     @Test
     void xenMap16GiB() {
         long base = 9 * GiB; // 0x2_4000_0000, 2 MiB aligned
         Namespace ns = make(base, 16 * GiB, NamespaceMode.FSDAX, PfnMode.XEN, 0);
-        // Need d with 40 * (16 GiB - d) / 4096 <= d - 8 KiB  =>  d >= (40 * 2^34 + 4096 * 8192) / 4136
-        //   = 687228321792 / 4136 = 166157718.7 -> 166157719; rounded up to 2 MiB: 80 * 2 MiB = 160 MiB.
-        assertEquals(base + 160 * MiB, ns.resource());
-        assertEquals(new SpaRange(base + 8192, base + 160 * MiB), ns.xenReserveSpa());
+        // The reserve [base + 8 KiB, d) must hold Xen's tables for the data area and for itself.
+        // d = base + 162 MiB: reserve 41470 pages; data 4152832 pages;
+        //   32444 + 8111 (data) + 324 + 81 (reserve) = 40960 pages <= 41470.
+        assertEquals(base + 162 * MiB, ns.resource());
+        assertEquals(new SpaRange(base + 8192, base + 162 * MiB), ns.xenReserveSpa());
         assertEquals(new SpaRange(base + 4096, base + 8192), ns.infoBlockSpa());
-        assertEquals(new SpaRange(base + 160 * MiB, base + 16 * GiB), ns.dataSpa());
-        // data pages: (16384 - 160) MiB / 4 KiB = 16224 * 256 = 4153344; at 40 B each = 166133760 bytes
-        assertEquals(4153344, ns.dataPages());
-        assertEquals(166133760L, ns.requiredXenReserveBytes());
-        assertEquals(167763968L, ns.xenReserveSpa().sizeBytes()); // 160 MiB - 8 KiB
+        assertEquals(new SpaRange(base + 162 * MiB, base + 16 * GiB), ns.dataSpa());
+        assertEquals(4152832, ns.dataPages());
+        assertEquals(40960L * 4096, ns.requiredXenReserveBytes());
+        assertEquals(162 * MiB - 8192, ns.xenReserveSpa().sizeBytes());
         assertTrue(ns.xenReserveSufficient());
-        // one 2 MiB step lower would not do: 40 * 4153856 = 166154240 > 158 MiB - 8 KiB = 165675008
-        assertTrue(40L * ((16 * GiB - 158 * MiB) / 4096) > 158 * MiB - 8192);
-        // MFNs for XENPF_pmem_add: whole 0x240000.., reserve 0x240002..0x24a000, data 0x24a000..0x640000
+        // one 2 MiB step lower would not do: reserve 40958 pages, data 4153344 pages need 40560 + 400 = 40960
+        assertEquals(40960, xenPages(4153344) + xenPages(40958));
+        assertTrue(xenPages(4153344) + xenPages(40958) > 40958);
+        // MFNs for XENPF_pmem_add / pmem_setup: whole 0x240000.., reserve 0x240002..0x24a200, data 0x24a200..0x640000
         assertEquals(0x240000L, ns.spa().startMfn());
         assertEquals(0x640000L, ns.spa().endMfn());
         assertEquals(0x240002L, ns.xenReserveSpa().startMfn());
-        assertEquals(0x24a000L, ns.xenReserveSpa().endMfn());
-        assertEquals(0x24a000L, ns.dataSpa().startMfn());
+        assertEquals(0x24a200L, ns.xenReserveSpa().endMfn());
+        assertEquals(0x24a200L, ns.dataSpa().startMfn());
         assertEquals(0, ns.layout().endTruncBytes());
         // the block device is exactly the data area
         BlockDevice dev = ns.blockDevice();
         assertEquals("pmem0", dev.name());
-        assertEquals(base + 160 * MiB, dev.spaStartBytes());
-        assertEquals(16 * GiB - 160 * MiB, dev.sizeBytes());
+        assertEquals(base + 162 * MiB, dev.spaStartBytes());
+        assertEquals(16 * GiB - 162 * MiB, dev.sizeBytes());
         assertTrue(dev.daxCapable());
     }
 
@@ -80,20 +86,20 @@ class NamespaceLayoutTest {
     void xenMap16TiB() {
         long base = TiB;
         Namespace ns = make(base, 16 * TiB, NamespaceMode.FSDAX, PfnMode.XEN, 0);
-        // d >= (40 * 2^44 + 4096 * 8192) / 4136 = 703687475331072 / 4136 = 170137203900.2 -> 170137203901
-        // rounded up to 2 MiB: 81128 * 2097152 = 170137747456 (about 158.45 GiB)
-        assertEquals(170137747456L, ns.layout().dataOffBytes());
-        // data pages: (2^44 - 170137747456) / 4096 = 4253429760; 40 B each = 170137190400
-        assertEquals(4253429760L, ns.dataPages());
-        assertEquals(170137190400L, ns.requiredXenReserveBytes());
-        assertEquals(170137747456L - 8192, ns.xenReserveSpa().sizeBytes());
+        // d = 163842 MiB (about 160 GiB): reserve 41943550 pages, data 4253023744 pages;
+        //   tables for both need 41943040 pages <= 41943550; 2 MiB less would leave 41943038 < 41943040.
+        assertEquals(163842 * MiB, ns.layout().dataOffBytes());
+        assertEquals(4253023744L, ns.dataPages());
+        assertEquals(41943040L * 4096, ns.requiredXenReserveBytes());
+        assertEquals(xenPages(4253023744L) + xenPages(41943550L), 41943040L);
+        assertEquals(163842 * MiB - 8192, ns.xenReserveSpa().sizeBytes());
         assertTrue(ns.xenReserveSufficient());
-        // 2 MiB less would not hold it: 40 * 4253430272 = 170137210880 > 170135650304 - 8192
-        assertTrue(40L * 4253430272L > 170135650304L - 8192);
+        long lowerData = 4253023744L + 512, lowerReserve = 41943550L - 512;
+        assertTrue(xenPages(lowerData) + xenPages(lowerReserve) > lowerReserve);
         assertEquals(0x10000000L, ns.spa().startMfn());
         assertEquals(0x10000002L, ns.xenReserveSpa().startMfn());
-        assertEquals(0x1279d000L, ns.xenReserveSpa().endMfn());
-        assertEquals(0x1279d000L, ns.dataSpa().startMfn());
+        assertEquals(0x12800200L, ns.xenReserveSpa().endMfn());
+        assertEquals(0x12800200L, ns.dataSpa().startMfn());
     }
 
     @Test

@@ -49,8 +49,8 @@ class PfnInfoBlockTest {
         assertEquals("NVDIMM_PFN_INFO\0", new String(raw, 0, 16, StandardCharsets.US_ASCII));
         assertEquals(1, b.getShort(52));
         assertEquals(4, b.getShort(54));
-        assertEquals(160L << 20, b.getLong(56)); // dataoff
-        assertEquals(4153344L, b.getLong(64)); // npfns
+        assertEquals(162L << 20, b.getLong(56)); // dataoff
+        assertEquals(4152832L, b.getLong(64)); // npfns
         assertEquals(3, b.getInt(72)); // mode: our pfn-xen
         assertEquals(0, b.getInt(76)); // start_pad
         assertEquals(0, b.getInt(80)); // end_trunc

@@ -89,7 +89,7 @@ public final class QemuOptions {
             "smbios-entry-point-type", "fd-bootchk", "pcspk-audiodev", "boot", "audiodev", "x-vmport",
             "kvm-shadow-mem", "phandle-start", "dt-compatible", "dumpdtb", "linux", "memory-encryption",
             "confidential-guest-support", "x-south-bridge", "smp-cache", "xen-version", "xen-gnttab-max-frames",
-            "xen-evtchn-max-pirq", "bus-lock-ratelimit");
+            "xen-evtchn-max-pirq");
     private static final Set<String> BACKEND_COMMON = Set.of("qom-type", "id", "size", "merge", "dump", "prealloc",
             "prealloc-threads", "prealloc-context", "share", "reserve", "host-nodes", "policy",
             "x-use-canonical-path-for-ramblock-id");
@@ -843,6 +843,11 @@ public final class QemuOptions {
                 throw new QemuOptionException(opt, "memdev", "not enough space, currently " + hex(usedRegionBytes)
                         + " in use of total space for memory devices " + hex(hotpluggable));
             }
+            // QEMU 8.2+ checks this before looking for an address: a region must be a whole number of its
+            // own alignment (for an nvdimm the aligned-down PMEM size always is).
+            if (align > 1 && regionSize % align != 0) {
+                throw new QemuOptionException(opt, "memdev", "backend memory size must be multiple of " + hex(align));
+            }
             long addr = freeAddress(opt, addrProperty == 0 ? null : addrProperty, align, regionSize);
             // realize (pc_dimm_realize)
             if (busyBackends.contains(memdev)) {
@@ -894,9 +899,6 @@ public final class QemuOptions {
             if (hint != null && align > 1 && hint % align != 0) {
                 throw new QemuOptionException(opt, "addr", "address must be aligned to " + hex(align) + " bytes");
             }
-            if (align > 1 && size % align != 0) {
-                throw new QemuOptionException(opt, "memdev", "backend memory size must be multiple of " + hex(align));
-            }
             long start;
             if (hint != null) {
                 long last = hint + size - 1;
@@ -911,7 +913,6 @@ public final class QemuOptions {
             }
             List<MemoryDevice> sorted = new ArrayList<>(devices);
             sorted.sort((a, b) -> Long.compareUnsigned(a.address(), b.address()));
-            boolean fits = true;
             for (MemoryDevice d : sorted) {
                 long dLast = d.address() + d.regionSizeBytes() - 1;
                 long newLast = start + size - 1;
@@ -926,9 +927,6 @@ public final class QemuOptions {
                 }
             }
             if (start + size - 1 > asLast || start + size - 1 < start) {
-                fits = false;
-            }
-            if (!fits) {
                 throw new QemuOptionException(opt, "", "could not find position in guest address space for memory "
                         + "device - memory fragmented due to alignments");
             }

@@ -1,0 +1,355 @@
+package org.vnvdimm.guest;
+
+import static org.vnvdimm.contract.XenAbi.*;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.vnvdimm.acpi.AcpiChecksum;
+import org.vnvdimm.acpi.AcpiParseException;
+import org.vnvdimm.acpi.Guid;
+import org.vnvdimm.acpi.NfitMemoryDeviceMap;
+import org.vnvdimm.acpi.NfitParser;
+import org.vnvdimm.acpi.NfitSpaRange;
+import org.vnvdimm.acpi.ParsedNfit;
+import org.vnvdimm.contract.ComponentBehavior;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.contract.Roles;
+import org.vnvdimm.guest.acpi.AmlFaultException;
+import org.vnvdimm.guest.acpi.DsmPage;
+import org.vnvdimm.guest.acpi.DsmRequest;
+import org.vnvdimm.guest.acpi.FitReader;
+import org.vnvdimm.guest.acpi.LabelClient;
+import org.vnvdimm.guest.acpi.NcalStep;
+import org.vnvdimm.proto.*;
+
+/**
+ * An HVM guest: hvmloader (memory map, the device model's ACPI tables from the xenstore dm-acpi
+ * keys, checksums) and then the guest OS (NFIT driver, namespace labels and _FIT through _DSM on
+ * port 0x0A18, a data pattern written to each vNVDIMM and read back through its p2m).
+ */
+public final class Guest extends ComponentBehavior {
+    /** Bound on the pattern a workload writes, per vNVDIMM. */
+    static final long MAX_PATTERN_BYTES = 64L << 20;
+    /** Bound on _FIT restarts before the OS gives up (the AML itself would spin forever). */
+    static final int MAX_FIT_RESTARTS = 16;
+
+    public record Config(GuestWorkload workload) {}
+
+    /** A vNVDIMM as the NFIT describes it. */
+    record Region(long gpa, long sizeBytes, long handle, long pxm) {}
+
+    private final int domid;
+    private final Config cfg;
+    private final List<AcpiTableBlob> tables = new ArrayList<>();
+    private final List<Region> regions = new ArrayList<>();
+    private long mema;
+    private byte[] dsmPage = new byte[DsmPage.PAGE_SIZE_BYTES];
+    private boolean started;
+
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, int domid, Config cfg) {
+        return Behaviors.setup(ctx -> new Guest(ctx, wire, domid, cfg));
+    }
+
+    private Guest(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, int domid, Config cfg) {
+        super(ctx, Roles.guest(domid), wire);
+        this.domid = domid;
+        this.cfg = cfg;
+    }
+
+    @Override
+    protected void handle(Envelope e) {
+        if (e.hasDomainStart() && e.getFrom().equals(Roles.XEN)) {
+            if (started) throw new ProtocolError("vcpu0 started twice");
+            started = true;
+            hvmloader();
+            return;
+        }
+        throw new ProtocolError("the guest does not expect " + e.getPayloadCase() + " from " + e.getFrom());
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void check(String what, boolean ok, String detail) {
+        observe(Observation.newBuilder().setGuestCheck(GuestCheck.newBuilder().setDomid(domid).setWhat(what).setOk(ok).setDetail(detail)).build());
+    }
+
+    private void xsRead(String rel, Consumer<XsResponse> k) {
+        call(Roles.XENSTORED, Envelope.newBuilder().setXsRequest(XsRequest.newBuilder().setType(XS_READ).setPath(home() + rel)),
+                r -> k.accept(r.getXsResponse()));
+    }
+
+    private String home() { return "/local/domain/" + domid + "/"; }
+
+    /** A load of up to one page; k gets the bytes or null on a fault. */
+    private void load(long gpa, int len, Consumer<byte[]> k) {
+        call(Roles.XEN, Envelope.newBuilder().setGuestMemAccess(GuestMemAccess.newBuilder().setGpa(gpa).setLen(len)), r -> {
+            if (r.hasMemAccessDone() && r.getMemAccessDone().getRc() == 0) k.accept(r.getMemAccessDone().getData().toByteArray());
+            else k.accept(null);
+        });
+    }
+
+    private void store(long gpa, byte[] data, Consumer<Boolean> k) {
+        call(Roles.XEN, Envelope.newBuilder().setGuestMemAccess(GuestMemAccess.newBuilder().setWrite(true).setGpa(gpa).setLen(data.length)
+                .setData(ByteString.copyFrom(data))), r -> k.accept(r.hasMemAccessDone() && r.getMemAccessDone().getRc() == 0));
+    }
+
+    /** Read [gpa, gpa+len) page-bounded chunk by chunk. */
+    private void loadRange(long gpa, int len, Consumer<byte[]> k) {
+        byte[] out = new byte[len];
+        loadChunk(gpa, out, 0, k);
+    }
+
+    private void loadChunk(long gpa, byte[] out, int off, Consumer<byte[]> k) {
+        if (off >= out.length) { k.accept(out); return; }
+        long at = gpa + off;
+        int n = (int) Math.min(out.length - off, PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+        load(at, n, b -> {
+            if (b == null) { k.accept(null); return; }
+            System.arraycopy(b, 0, out, off, n);
+            loadChunk(gpa, out, off + n, k);
+        });
+    }
+
+    // ------------------------------------------------------------------ hvmloader
+
+    private void hvmloader() {
+        call(Roles.XEN, Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_memory_map)
+                .setMemoryMap(XenMemoryMap.newBuilder().setNrEntries(E820MAX))), r -> {
+            HypercallRet ret = r.getHypercallRet();
+            if (ret.getRc() != 0) {
+                check("boot-memory-map", false, "XENMEM_memory_map: " + Errno.name(ret.getRc()));
+                return;
+            }
+            for (E820Entry x : ret.getMemoryMap().getBufferList()) {
+                log("HVM%d: E820 %016x - %016x %s", domid, x.getAddr(), x.getAddr() + x.getSize(), e820TypeName(x.getType()));
+            }
+            xsRead(HVM_XS_DM_ACPI_ADDRESS, a -> xsRead(HVM_XS_DM_ACPI_LENGTH, l -> {
+                if (a.getType() == XS_ERROR || l.getType() == XS_ERROR) {
+                    log("HVM%d: no device-model ACPI tables", domid);
+                    guestOs();
+                    return;
+                }
+                long addr, len;
+                try {
+                    addr = Long.decode(a.getValue());
+                    len = Long.decode(l.getValue());
+                } catch (NumberFormatException ex) {
+                    check("acpi-dm-keys", false, "address/length not numbers: " + a.getValue() + ", " + l.getValue());
+                    guestOs();
+                    return;
+                }
+                call(Roles.XENSTORED, Envelope.newBuilder().setXsRequest(XsRequest.newBuilder().setType(XS_DIRECTORY).setPath(home() + HVM_XS_DM_ACPI_ROOT)), d -> {
+                    List<String> blobs = new ArrayList<>();
+                    for (String n : d.getXsResponse().getEntriesList()) if (!n.equals("address") && !n.equals("length")) blobs.add(n);
+                    loadBlobs(addr, len, blobs, 0);
+                });
+            }));
+        });
+    }
+
+    /** construct_dm_tables(): each blob's type/offset/length, its bytes, a checksum check, appended. */
+    private void loadBlobs(long addr, long len, List<String> blobs, int i) {
+        if (i == blobs.size()) { guestOs(); return; }
+        String dir = HVM_XS_DM_ACPI_ROOT + "/" + blobs.get(i) + "/";
+        xsRead(dir + "type", t -> xsRead(dir + "offset", o -> xsRead(dir + "length", l -> {
+            long type, off, n;
+            try {
+                type = Long.parseLong(t.getValue());
+                off = Long.parseLong(o.getValue());
+                n = Long.parseLong(l.getValue());
+            } catch (NumberFormatException ex) {
+                check("acpi-dm-keys", false, blobs.get(i) + ": type/offset/length unreadable");
+                loadBlobs(addr, len, blobs, i + 1);
+                return;
+            }
+            if (type != DM_ACPI_BLOB_TYPE_TABLE || off < 0 || n < 36 || off + n > len || n > (1 << 20)) {
+                check("acpi-dm-keys", false, blobs.get(i) + ": not a table inside the DM ACPI area");
+                loadBlobs(addr, len, blobs, i + 1);
+                return;
+            }
+            loadRange(addr + off, (int) n, bytes -> {
+                if (bytes == null) {
+                    check("acpi-load-" + blobs.get(i), false, "guest memory fault reading the table");
+                } else {
+                    String sig = new String(bytes, 0, 4, java.nio.charset.StandardCharsets.US_ASCII);
+                    long hdrLen = ByteBuffer.wrap(bytes, 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+                    boolean sumOk = AcpiChecksum.verify(bytes);
+                    check("acpi-checksum-" + sig, sumOk && hdrLen == n, sumOk ? (hdrLen == n ? "" : "header length " + hdrLen + " != " + n) : "table does not sum to zero");
+                    tables.add(AcpiTableBlob.newBuilder().setSignature(sig).setAddress(addr + off).setData(ByteString.copyFrom(bytes)).build());
+                    log("HVM%d: appended %s (%d bytes) from the device model", domid, sig, n);
+                }
+                loadBlobs(addr, len, blobs, i + 1);
+            });
+        })));
+    }
+
+    // ------------------------------------------------------------------ the guest OS
+
+    private void guestOs() {
+        for (AcpiTableBlob t : tables) {
+            if (t.getSignature().equals("NFIT")) parseNfit(t.getData().toByteArray());
+            if (t.getSignature().equals("SSDT")) mema = memaOf(t.getData().toByteArray());
+        }
+        labelsNext(0);
+    }
+
+    private void parseNfit(byte[] nfit) {
+        ParsedNfit p;
+        try {
+            p = NfitParser.parseTable(nfit);
+        } catch (AcpiParseException ex) {
+            check("acpi-nfit", false, ex.getMessage());
+            return;
+        }
+        for (NfitSpaRange s : p.spaRanges()) {
+            if (!Guid.PERSISTENT_MEMORY.equals(s.rangeTypeGuid())) continue;
+            long handle = 0;
+            for (NfitMemoryDeviceMap m : p.memoryDeviceMaps()) if (m.spaRangeIndex() == s.rangeIndex()) handle = m.deviceHandle();
+            regions.add(new Region(s.rangeBase(), s.rangeLengthBytes(), handle, s.proximityDomain()));
+            log("nfit ACPI0012:00: pmem region [mem %#x-%#x] nmem handle %#x, node %d", s.rangeBase(), s.rangeBase() + s.rangeLengthBytes() - 1,
+                    handle, s.proximityDomain());
+        }
+        check("acpi-nfit", !regions.isEmpty(), regions.size() + " persistent-memory range(s)");
+    }
+
+    /** The SSDT ends with Name(MEMA, DWordConst): 08 'MEMA' 0C and the dword firmware patched. */
+    static long memaOf(byte[] ssdt) {
+        int n = ssdt.length;
+        if (n < 46 || ssdt[n - 10] != 0x08 || ssdt[n - 9] != 'M' || ssdt[n - 8] != 'E' || ssdt[n - 7] != 'M' || ssdt[n - 6] != 'A'
+                || ssdt[n - 5] != 0x0C) return 0;
+        return ByteBuffer.wrap(ssdt, n - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+    }
+
+    /** One _DSM evaluation (NCAL): fill the page, write its address to the trap port, read the result. */
+    private void dsm(DsmRequest req, Consumer<byte[]> k) {
+        NcalStep s = DsmPage.prepare(req, mema, dsmPage);
+        if (s instanceof NcalStep.Immediate im) { k.accept(im.result()); return; }
+        NcalStep.Trap t = (NcalStep.Trap) s;
+        dsmPage = t.page();
+        store(t.pageAddr(), dsmPage, ok -> {
+            if (!ok) { k.accept(null); return; }
+            call(Roles.XEN, Envelope.newBuilder().setGuestIo(GuestIo.newBuilder().setPort(NVDIMM_ACPI_IO_BASE).setSize(4).setWrite(true)
+                    .setData(t.pageAddr())), io -> load(t.pageAddr(), DsmPage.PAGE_SIZE_BYTES, out -> {
+                if (out == null) { k.accept(null); return; }
+                dsmPage = out;
+                k.accept(DsmPage.decodeOutput(out));
+            }));
+        });
+    }
+
+    /** Each vNVDIMM's namespace label area: size (_LSI), then the index block (_LSR). */
+    private void labelsNext(int i) {
+        if (i == regions.size() || mema == 0) { readFit(); return; }
+        LabelClient lc = new LabelClient(regions.get(i).handle());
+        dsm(lc.labelStorageInfoRequest(), r -> {
+            try {
+                if (r == null) throw new AmlFaultException("_LSI: no result", java.util.OptionalLong.empty());
+                LabelClient.LabelStorageInfo info = lc.decodeLabelStorageInfo(r);
+                if (info.status() != 0 || info.labelSizeBytes() == 0) {
+                    log("nvdimm nmem%d: no label area (_LSI status %#x)", i, info.status());
+                    labelsNext(i + 1);
+                    return;
+                }
+                long n = Math.min(info.labelSizeBytes(), info.maxTransferBytes());
+                dsm(lc.labelStorageReadRequest(0, n), rd -> {
+                    try {
+                        LabelClient.LabelRead lr = lc.decodeLabelStorageRead(n, rd);
+                        check("acpi-dsm-labels", lr.status() == 0 && lr.data().length == n,
+                                String.format("nmem%d: label area %d bytes, read %d at offset 0, status %#x", i, info.labelSizeBytes(), lr.data().length, lr.status()));
+                    } catch (AmlFaultException | IllegalArgumentException ex) {
+                        check("acpi-dsm-labels", false, "_LSR: " + ex.getMessage());
+                    }
+                    labelsNext(i + 1);
+                });
+            } catch (AmlFaultException | IllegalArgumentException ex) {
+                check("acpi-dsm-labels", false, "_LSI: " + ex.getMessage());
+                labelsNext(i + 1);
+            }
+        });
+    }
+
+    /** Evaluate _FIT and check it describes what the static NFIT does. */
+    private void readFit() {
+        if (mema == 0 || tables.stream().noneMatch(t -> t.getSignature().equals("NFIT"))) { workload(0); return; }
+        FitReader reader = new FitReader();
+        fitStep(reader);
+    }
+
+    private void fitStep(FitReader reader) {
+        dsm(reader.nextRequest(), r -> {
+            FitReader.Step s;
+            try {
+                if (r == null) throw new AmlFaultException("RFIT: no result", java.util.OptionalLong.empty());
+                s = reader.accept(r);
+            } catch (AmlFaultException ex) {
+                check("acpi-fit", false, ex.getMessage());
+                workload(0);
+                return;
+            }
+            if (s instanceof FitReader.Step.Done d) {
+                byte[] nfit = tables.stream().filter(t -> t.getSignature().equals("NFIT")).findFirst().get().getData().toByteArray();
+                byte[] body = Arrays.copyOfRange(nfit, 40, nfit.length);
+                check("acpi-fit", Arrays.equals(body, d.fit()), d.fit().length + " bytes in " + reader.calls() + " Read FIT call(s), "
+                        + reader.restarts() + " restart(s)");
+                workload(0);
+            } else if (s instanceof FitReader.Step.Failed f) {
+                check("acpi-fit", false, "Read FIT status " + f.status());
+                workload(0);
+            } else if (reader.restarts() > MAX_FIT_RESTARTS) {
+                check("acpi-fit", false, "FIT kept changing: " + reader.restarts() + " restarts");
+                workload(0);
+            } else {
+                fitStep(reader);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ the workload
+
+    private void workload(int i) {
+        long bytes = Math.min(cfg.workload().getPatternBytes(), MAX_PATTERN_BYTES);
+        if (i == regions.size() || bytes == 0) {
+            observe(Observation.newBuilder().setDomainState(DomainState.newBuilder().setDomid(domid).setState("booted")).build());
+            return;
+        }
+        Region r = regions.get(i);
+        long n = Math.min(bytes, r.sizeBytes()) & ~(PAGE_SIZE - 1);
+        SplittableRandom rng = new SplittableRandom(cfg.workload().getPatternSeed() * 31 + domid * 1009L + i);
+        List<byte[]> pattern = new ArrayList<>();
+        for (long off = 0; off < n; off += PAGE_SIZE) {
+            byte[] page = new byte[(int) PAGE_SIZE];
+            for (int b = 0; b < page.length; b += 8) {
+                long v = rng.nextLong();
+                for (int k = 0; k < 8; k++) page[b + k] = (byte) (v >>> (8 * k));
+            }
+            pattern.add(page);
+        }
+        writePattern(r, pattern, 0, () -> verifyPattern(r, pattern, 0, 0, bad -> {
+            check("data-readback", bad == 0, String.format("vNVDIMM %d: %d page(s) at gpa %#x written and read back, %d differ", i, pattern.size(), r.gpa(), bad));
+            workload(i + 1);
+        }));
+    }
+
+    private void writePattern(Region r, List<byte[]> pattern, int p, Runnable k) {
+        if (p == pattern.size()) { k.run(); return; }
+        store(r.gpa() + p * PAGE_SIZE, pattern.get(p), ok -> {
+            if (!ok) log("d%d: store to gpa %#x faulted", domid, r.gpa() + p * PAGE_SIZE);
+            writePattern(r, pattern, p + 1, k);
+        });
+    }
+
+    private void verifyPattern(Region r, List<byte[]> pattern, int p, int bad, java.util.function.IntConsumer k) {
+        if (p == pattern.size()) { k.accept(bad); return; }
+        load(r.gpa() + p * PAGE_SIZE, (int) PAGE_SIZE, b -> verifyPattern(r, pattern, p + 1, bad + (Arrays.equals(b, pattern.get(p)) ? 0 : 1), k));
+    }
+}
