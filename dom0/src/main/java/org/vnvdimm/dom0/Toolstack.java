@@ -227,7 +227,7 @@ public final class Toolstack extends ComponentBehavior {
     }
 
     private void startDeviceModel(Guest g, long memBytes) {
-        if (g.cfg.getVnvdimmsCount() == 0) {
+        if (g.cfg.getVnvdimmsCount() == 0 && g.cfg.getDeviceModelArgsCount() == 0) {
             // No device model needed for the simulation: the guest runs straight away.
             unpause(g);
             return;
@@ -252,8 +252,16 @@ public final class Toolstack extends ComponentBehavior {
         long align2m = 2L << 20;
         long devices = 0;
         for (long s : sizes) devices += (s + (1L << 30) - 1) & -(1L << 30);
+        // Memory devices the user added with device_model_args need slots and maxmem room too.
+        int slots = sizes.size();
+        List<String> extra = g.cfg.getDeviceModelArgsList();
+        for (int i = 0; i + 1 < extra.size(); i++) {
+            String opt = extra.get(i), val = extra.get(i + 1);
+            if (opt.equals("-device") && (val.startsWith("nvdimm") || val.startsWith("pc-dimm"))) slots++;
+            if (opt.equals("-object") && val.startsWith("memory-backend")) devices += (sizeProperty(val) + (1L << 30) - 1) & -(1L << 30);
+        }
         List<String> a = new ArrayList<>(List.of("-xen-domid", Integer.toString(g.domid), "-machine", "xenfv,nvdimm=on",
-                "-m", (memBytes >>> 20) + "M,slots=" + sizes.size() + ",maxmem=" + ((memBytes + devices) >>> 20) + "M"));
+                "-m", (memBytes >>> 20) + "M,slots=" + Math.max(1, slots) + ",maxmem=" + ((memBytes + devices) >>> 20) + "M"));
         for (int i = 0; i < sizes.size(); i++) {
             VnvdimmConfig v = g.cfg.getVnvdimms(i);
             long size = sizes.get(i);
@@ -267,7 +275,29 @@ public final class Toolstack extends ComponentBehavior {
             a.add("-device");
             a.add(dev.toString());
         }
+        a.addAll(extra);
         return a;
+    }
+
+    /** The size= property of a QEMU -object option (K/M/G/T suffixes, 1024-based); 0 if absent. */
+    static long sizeProperty(String option) {
+        for (String kv : option.split(",")) {
+            if (!kv.startsWith("size=")) continue;
+            String v = kv.substring(5).trim();
+            long mul = 1;
+            char c = v.isEmpty() ? '0' : Character.toUpperCase(v.charAt(v.length() - 1));
+            int shift = "KMGT".indexOf(c);
+            if (shift >= 0) {
+                mul = 1L << (10 * (shift + 1));
+                v = v.substring(0, v.length() - 1);
+            }
+            try {
+                return Long.parseLong(v) * mul;
+            } catch (NumberFormatException ex) {
+                return 0;   // QEMU itself will name the bad value
+            }
+        }
+        return 0;
     }
 
     private void watchFired(XsWatchEvent w) {

@@ -83,13 +83,19 @@ public final class Qemu extends ComponentBehavior {
     private boolean started;
     private boolean failed;
 
-    public static Behavior<Envelope> create(ActorRef<StepResult> wire, int domid) {
-        return Behaviors.setup(ctx -> new Qemu(ctx, wire, domid));
+    /** Frames a hostile device model tries to map besides its vNVDIMMs. */
+    static final long HOSTILE_PAGES = 16;
+
+    private final String behaviour;
+
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, int domid, Design design) {
+        return Behaviors.setup(ctx -> new Qemu(ctx, wire, domid, design));
     }
 
-    private Qemu(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, int domid) {
+    private Qemu(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, int domid, Design design) {
         super(ctx, Roles.qemu(domid), wire);
         this.domid = domid;
+        this.behaviour = design.getQemu().isEmpty() ? "honest" : design.getQemu();
     }
 
     @Override
@@ -149,7 +155,10 @@ public final class Qemu extends ComponentBehavior {
     }
 
     private void setupNext(int i) {
-        if (i == vnvdimms.size()) { ioreqServer(); return; }
+        if (i == vnvdimms.size()) {
+            if (behaviour.equals("honest")) ioreqServer(); else hostile(this::ioreqServer);
+            return;
+        }
         Vnvdimm v = vnvdimms.get(i);
         long size = v.dev.backendSizeBytes();
         call(Roles.DOM0, Envelope.newBuilder().setFileMmap(FileMmap.newBuilder().setPath(v.path).setLen(size)
@@ -275,6 +284,41 @@ public final class Qemu extends ComponentBehavior {
         if (add != DPCI_ADD_MAPPING) { k.accept(rc); return; }
         log("qemu-system-i386: memory_mapping failed (%s): undoing gfn %#x mfn %#x nr %#x", Errno.name(rc), gfn, mfn, nr);
         mappingLoop(gfn, mfn, nr, DPCI_REMOVE_MAPPING, 0, nr, 0, ignored -> k.accept(rc));
+    }
+
+    /**
+     * The untrusted device model of the design doc: besides its vNVDIMMs it asks for frames it has
+     * no business with — host RAM (from the machine memory map) or Xen's management area (from the
+     * namespace's sysfs) — through the same toolstack and hypercalls. Only Xen's check stands in
+     * the way.
+     */
+    private void hostile(Runnable k) {
+        long gfn = 0x100000;
+        for (Vnvdimm v : vnvdimms) gfn = Math.max(gfn, (v.dev.address() + v.dev.regionSizeBytes()) >>> PAGE_SHIFT);
+        long target = gfn;
+        java.util.function.LongConsumer attack = mfn -> call(Roles.XL, Envelope.newBuilder().setIomemGrantRequest(IomemGrantRequest.newBuilder()
+                .setDomid(domid).setFirstMfn(mfn).setNrMfns(HOSTILE_PAGES)), g -> memoryMapping(target, mfn, HOSTILE_PAGES, DPCI_ADD_MAPPING, rc -> {
+                    log("qemu-%d (%s): mapping MFNs %#x+%#x at gfn %#x: %s", domid, behaviour, mfn, HOSTILE_PAGES, target,
+                            rc == 0 ? "granted" : Errno.name(rc));
+                    k.run();
+                }));
+        if (behaviour.equals("hostile-ram")) {
+            hypercall(Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_machine_memory_map)
+                    .setMemoryMap(XenMemoryMap.newBuilder().setNrEntries(E820MAX))), r -> {
+                long mfn = -1;
+                for (E820Entry x : r.getMemoryMap().getBufferList()) {
+                    if (x.getType() == E820_RAM && x.getAddr() >= (1L << 20) && x.getSize() >= HOSTILE_PAGES * PAGE_SIZE) { mfn = x.getAddr() >>> PAGE_SHIFT; break; }
+                }
+                if (mfn < 0) { k.run(); return; }
+                attack.accept(mfn);
+            });
+        } else {
+            call(Roles.DOM0, Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath("/sys/bus/nd/devices/namespace0.0/xen_reserve")), r -> {
+                String[] parts = r.getSysfsReply().getValue().trim().split("\\s+");
+                if (r.getSysfsReply().getRc() != 0 || parts.length != 2) { k.run(); return; }
+                attack.accept(Long.decode(parts[0]));
+            });
+        }
     }
 
     private void ioreqServer() {

@@ -10,8 +10,7 @@ import java.util.concurrent.Callable;
 import org.vnvdimm.proto.RunSummary;
 import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.proto.Verdict;
-import org.vnvdimm.sim.record.DigestRecorder;
-import org.vnvdimm.sim.record.MemoryRecorder;
+import org.vnvdimm.sim.record.TraceReader;
 import org.vnvdimm.sim.record.Recorders;
 import org.vnvdimm.sim.record.TraceFiles;
 import org.vnvdimm.sim.record.TraceText;
@@ -56,18 +55,21 @@ final class RunCommand implements Callable<Integer> {
         long s = seed != null ? seed : sc.getSeed();
         Path dir = out != null ? out : newRunDir(sc.getName(), s);
         Files.createDirectories(dir);
-        MemoryRecorder mem = new MemoryRecorder();
-        DigestRecorder bin = new DigestRecorder(dir.resolve("trace.bin"));
+        Path bin = dir.resolve("trace.bin");
         RunResult result;
         try (Simulator sim = new Simulator()) {
-            result = sim.run(sc, s, Recorders.all(mem, bin));
+            result = sim.run(sc, s, bin, Recorders.none());
         }
-        PrintStream o = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        PrintStream o = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        TraceFiles.Written w = TraceFiles.write(dir, bin, result.summary());
         if (!quiet) {
-            for (String line : new TraceText(mem.records(), verbose ? TraceText.Detail.VERBOSE : TraceText.Detail.NORMAL).lines()) o.println(line);
+            try (TraceReader r = new TraceReader(bin)) {
+                w.shape().text(verbose ? TraceText.Detail.VERBOSE : TraceText.Detail.NORMAL).render(r.iterator(), o::println);
+            }
             o.println();
         }
-        List<Path> files = TraceFiles.write(dir, mem.header(), mem.records(), result.summary());
+        List<Path> files = new java.util.ArrayList<>(w.files());
+        files.add(0, bin);
         summary(o, sc, s, result, files);
         return result.passed() ? Main.EXIT_OK : Main.EXIT_EXPECTATION_FAILED;
     }
@@ -99,5 +101,6 @@ final class RunCommand implements Callable<Integer> {
         o.println((r.passed() ? "PASS: " : "FAIL: ") + s.getOutcome());
         o.println("trace sha256 " + s.getTraceSha256());
         for (Path f : files) o.println("wrote " + f);
+        o.flush();
     }
 }

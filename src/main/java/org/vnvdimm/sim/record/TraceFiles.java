@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,40 +12,102 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.vnvdimm.proto.Envelope;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.vnvdimm.proto.RunSummary;
-import org.vnvdimm.proto.TraceHeader;
 import org.vnvdimm.proto.TraceRecord;
 import org.vnvdimm.proto.Verdict;
 
-/** Writes a run's folder: trace.jsonl, trace.mmd (Mermaid sequence diagram), trace.txt, summary.json. */
+/**
+ * A run's folder, rendered from its trace.bin in streaming passes: trace.jsonl (one stamped message
+ * per line, after the header line), trace.txt (the full text trace), trace.mmd (a Mermaid sequence
+ * diagram, cut after MAX_MERMAID_LINES arrows) and summary.json.
+ */
 public final class TraceFiles {
+    public static final int MAX_MERMAID_LINES = 3000;
+    static final List<String> ROLE_ORDER = List.of("admin", "platform", "xen", "dom0", "xl", "xenstored");
+
     private TraceFiles() {}
 
-    public static List<Path> write(Path dir, TraceHeader header, List<TraceRecord> records, RunSummary summary) throws IOException {
-        Files.createDirectories(dir);
+    /** What the first pass learned: widths for alignment, the roles in diagram order. */
+    public record Shape(int roleWidth, int seqWidth, List<String> roles, long records) {
+        public TraceText text(TraceText.Detail d) { return new TraceText(d, roleWidth, seqWidth); }
+    }
+
+    /** The files written and the trace's shape (for printing it again with the same alignment). */
+    public record Written(List<Path> files, Shape shape) {}
+
+    public static Written write(Path dir, Path bin, RunSummary summary) throws IOException {
         List<Path> written = new ArrayList<>();
-        JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
         Path jsonl = dir.resolve("trace.jsonl");
-        try (BufferedWriter w = Files.newBufferedWriter(jsonl, StandardCharsets.UTF_8)) {
-            w.write(print(json, header));
-            w.newLine();
-            for (TraceRecord r : records) {
-                w.write(print(json, r));
-                w.newLine();
-            }
-        }
+        Shape shape = writeJsonl(bin, jsonl);
         written.add(jsonl);
-        Path mmd = dir.resolve("trace.mmd");
-        Files.write(mmd, mermaid(records), StandardCharsets.UTF_8);
-        written.add(mmd);
         Path txt = dir.resolve("trace.txt");
-        Files.write(txt, new TraceText(records, TraceText.Detail.VERBOSE).lines(), StandardCharsets.UTF_8);
+        try (BufferedWriter w = Files.newBufferedWriter(txt, StandardCharsets.UTF_8); TraceReader r = new TraceReader(bin)) {
+            shape.text(TraceText.Detail.VERBOSE).render(r.iterator(), line -> writeLine(w, line));
+        }
         written.add(txt);
+        Path mmd = dir.resolve("trace.mmd");
+        try (BufferedWriter w = Files.newBufferedWriter(mmd, StandardCharsets.UTF_8); TraceReader r = new TraceReader(bin)) {
+            mermaid(r.iterator(), shape, line -> writeLine(w, line));
+        }
+        written.add(mmd);
         Path sum = dir.resolve("summary.json");
         Files.writeString(sum, JsonFormat.printer().print(summary) + "\n", StandardCharsets.UTF_8);
         written.add(sum);
-        return written;
+        return new Written(written, shape);
+    }
+
+    private static void writeLine(BufferedWriter w, String line) {
+        try {
+            w.write(line);
+            w.newLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Pass 1: trace.jsonl, and the shape of the trace for the text passes. */
+    static Shape writeJsonl(Path bin, Path jsonl) throws IOException {
+        JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
+        int roleWidth = 4;
+        long last = 0, n = 0;
+        Set<String> seen = new TreeSet<>();
+        try (BufferedWriter w = Files.newBufferedWriter(jsonl, StandardCharsets.UTF_8); TraceReader r = new TraceReader(bin)) {
+            writeLine(w, print(json, r.header()));
+            for (TraceRecord rec : r) {
+                writeLine(w, print(json, rec));
+                String f = rec.getDelivered().getFrom(), t = rec.getDelivered().getTo();
+                roleWidth = Math.max(roleWidth, Math.max(f.length(), t.length()));
+                seen.add(f);
+                seen.add(t);
+                last = rec.getDelivered().getSeq();
+                n++;
+            }
+        }
+        return new Shape(roleWidth, Long.toString(last).length(), diagramOrder(seen), n);
+    }
+
+    /** The shape of a trace held in memory. */
+    public static Shape shapeOf(List<TraceRecord> records) {
+        int roleWidth = 4;
+        Set<String> seen = new TreeSet<>();
+        for (TraceRecord rec : records) {
+            roleWidth = Math.max(roleWidth, Math.max(rec.getDelivered().getFrom().length(), rec.getDelivered().getTo().length()));
+            seen.add(rec.getDelivered().getFrom());
+            seen.add(rec.getDelivered().getTo());
+        }
+        long last = records.isEmpty() ? 0 : records.get(records.size() - 1).getDelivered().getSeq();
+        return new Shape(roleWidth, Long.toString(last).length(), diagramOrder(seen), records.size());
+    }
+
+    private static List<String> diagramOrder(Set<String> seen) {
+        Set<String> roles = new LinkedHashSet<>();
+        for (String o : ROLE_ORDER) if (seen.contains(o)) roles.add(o);
+        for (String s : seen) if (s.startsWith("qemu-")) roles.add(s);
+        for (String s : seen) if (s.startsWith("guest-")) roles.add(s);
+        roles.addAll(seen);
+        return new ArrayList<>(roles);
     }
 
     private static String print(JsonFormat.Printer p, com.google.protobuf.MessageOrBuilder m) {
@@ -55,40 +118,48 @@ public final class TraceFiles {
         }
     }
 
-    static final List<String> ROLE_ORDER = List.of("admin", "platform", "xen", "dom0", "xl", "xenstored");
-
     /** A Mermaid sequence diagram; repeated exchanges are folded as in the text trace. */
-    public static List<String> mermaid(List<TraceRecord> records) {
-        Set<String> roles = new LinkedHashSet<>();
-        List<String> seen = new ArrayList<>();
-        for (TraceRecord r : records) {
-            seen.add(r.getDelivered().getFrom());
-            seen.add(r.getDelivered().getTo());
-        }
-        for (String o : ROLE_ORDER) if (seen.contains(o)) roles.add(o);
-        for (String s : seen) if (s.startsWith("qemu-")) roles.add(s);
-        for (String s : seen) if (s.startsWith("guest-")) roles.add(s);
-        roles.addAll(seen);
-        List<String> out = new ArrayList<>();
-        out.add("sequenceDiagram");
-        for (String r : roles) out.add("    participant " + id(r) + " as " + r);
-        for (String line : new TraceText(records, TraceText.Detail.QUIET).lines()) {
+    public static void mermaid(java.util.Iterator<TraceRecord> records, Shape shape, Consumer<String> out) {
+        out.accept("sequenceDiagram");
+        for (String r : shape.roles()) out.accept("    participant " + id(r) + " as " + r);
+        String first = shape.roles().isEmpty() ? "admin" : shape.roles().get(0);
+        List<String> verdicts = new ArrayList<>();
+        int[] arrows = {0};
+        boolean[] cut = {false};
+        java.util.Iterator<TraceRecord> tap = new java.util.Iterator<>() {
+            public boolean hasNext() { return records.hasNext(); }
+            public TraceRecord next() {
+                TraceRecord r = records.next();
+                for (Verdict v : r.getVerdictsList()) {
+                    verdicts.add("    Note over " + id(r.getDelivered().getTo()) + ": VIOLATION " + clean(v.getOracle() + " at #" + v.getSeq() + " " + v.getDetail()));
+                }
+                return r;
+            }
+        };
+        shape.text(TraceText.Detail.QUIET).render(tap, line -> {
+            if (arrows[0] >= MAX_MERMAID_LINES) {
+                if (!cut[0]) out.accept("    Note over " + id(first) + ": ... cut after " + MAX_MERMAID_LINES + " lines, see trace.txt");
+                cut[0] = true;
+                return;
+            }
+            arrows[0]++;
             if (!line.startsWith("#")) {
                 String t = line.trim();
-                if (t.startsWith("…")) out.add("    Note over " + id(roles.iterator().next()) + ": " + clean(t));
-                continue;
+                if (t.startsWith("…")) out.accept("    Note over " + id(first) + ": " + clean(t));
+                return;
             }
-            out.add(arrow(line, records));
-        }
-        for (TraceRecord r : records) {
-            for (Verdict v : r.getVerdictsList()) {
-                out.add("    Note over " + id(r.getDelivered().getTo()) + ": VIOLATION " + clean(v.getOracle() + " at #" + v.getSeq() + " " + v.getDetail()));
-            }
-        }
+            out.accept(arrow(line));
+        });
+        verdicts.forEach(out);
+    }
+
+    public static List<String> mermaid(List<TraceRecord> records) {
+        List<String> out = new ArrayList<>();
+        mermaid(records.iterator(), shapeOf(records), out::add);
         return out;
     }
 
-    private static String arrow(String line, List<TraceRecord> records) {
+    private static String arrow(String line) {
         // line: "#0042 qemu-1 → xen   text"
         String seq = line.substring(1, line.indexOf(' '));
         String rest = line.substring(line.indexOf(' ') + 1);
@@ -109,6 +180,4 @@ public final class TraceFiles {
         String t = s.replace(";", ",").replace("#", "No.").replace("→", "->").replace("↩", "reply").replace("…", "...");
         return t.length() > 160 ? t.substring(0, 157) + "..." : t;
     }
-
-    public static String describeEnvelope(Envelope e) { return TraceFormatter.describe(e); }
 }

@@ -1,9 +1,9 @@
 package org.vnvdimm.sim.record;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Consumer;
 import org.vnvdimm.proto.Envelope;
 import org.vnvdimm.proto.HypercallRet;
 import org.vnvdimm.proto.Observation;
@@ -13,70 +13,112 @@ import org.vnvdimm.proto.Verdict;
 /**
  * Renders a trace for people: one numbered, aligned line per delivery, a request's answer shown on
  * the request's line, console lines and verdicts indented below, and long repeated exchanges (a
- * 4 KiB memory_mapping loop) folded to their first and last rounds.
+ * 4 KiB memory_mapping loop) folded to their first and last rounds. Streams: it holds a bounded
+ * window of records, so a run of millions of deliveries renders in constant memory.
  */
 public final class TraceText {
     /** Shortest repetition worth folding, and the longest exchange period searched. */
     static final int FOLD_MIN_REPEATS = 4;
     static final int FOLD_MAX_PERIOD = 4;
+    /** How far ahead a request's answer is looked for, and how much a fold may swallow at once. */
+    static final int WINDOW = 4096;
 
     public enum Detail { QUIET, NORMAL, VERBOSE }
 
-    private final List<TraceRecord> records;
     private final Detail detail;
-    private final Map<Long, Envelope> replies = new HashMap<>();
     private final int roleWidth;
     private final int seqWidth;
 
-    public TraceText(List<TraceRecord> records, Detail detail) {
-        this.records = records;
+    /** @param roleWidth column width for roles (the longest role name, at least 4) */
+    public TraceText(Detail detail, int roleWidth, int seqWidth) {
         this.detail = detail;
-        int w = 4;
-        for (TraceRecord r : records) {
-            Envelope e = r.getDelivered();
-            if (e.getInReplyTo() != 0) replies.putIfAbsent(e.getInReplyTo(), e);
-            w = Math.max(w, Math.max(e.getFrom().length(), e.getTo().length()));
-        }
-        roleWidth = w;
-        seqWidth = Math.max(4, Long.toString(records.isEmpty() ? 0 : records.get(records.size() - 1).getDelivered().getSeq()).length());
+        this.roleWidth = Math.max(4, roleWidth);
+        this.seqWidth = Math.max(4, seqWidth);
     }
 
-    public List<String> lines() {
+    /** Convenience for traces held in memory (tests, small runs). */
+    public static List<String> lines(List<TraceRecord> records, Detail detail) {
+        int w = 4;
+        for (TraceRecord r : records) w = Math.max(w, Math.max(r.getDelivered().getFrom().length(), r.getDelivered().getTo().length()));
+        long last = records.isEmpty() ? 0 : records.get(records.size() - 1).getDelivered().getSeq();
         List<String> out = new ArrayList<>();
-        int i = 0;
-        while (i < records.size()) {
-            int[] fold = foldAt(i);
-            if (fold == null) {
-                render(records.get(i), out);
-                i++;
-                continue;
-            }
-            int period = fold[0], repeats = fold[1];
-            for (int k = 0; k < period; k++) render(records.get(i + k), out);
-            long firstSeq = records.get(i + period).getDelivered().getSeq();
-            long lastSeq = records.get(i + (repeats - 1) * period - 1).getDelivered().getSeq();
-            out.add(String.format("%s  … %d more rounds of this exchange (#%d – #%d) …", " ".repeat(seqWidth), repeats - 2, firstSeq, lastSeq));
-            for (int k = 0; k < period; k++) render(records.get(i + (repeats - 1) * period + k), out);
-            i += repeats * period;
-        }
+        new TraceText(detail, w, Long.toString(last).length()).render(records.iterator(), out::add);
         return out;
     }
 
-    /** {period, repeats} if a run of at least FOLD_MIN_REPEATS identical-shape exchanges starts at i. */
-    private int[] foldAt(int i) {
+    public void render(Iterator<TraceRecord> it, Consumer<String> out) {
+        Window w = new Window(it);
+        while (w.fill()) {
+            int[] fold = foldAt(w);
+            if (fold == null) {
+                render(w.get(0), w, out);
+                w.consume(1);
+                continue;
+            }
+            int period = fold[0], repeats = fold[1];
+            for (int k = 0; k < period; k++) render(w.get(k), w, out);
+            long firstSeq = w.get(period).getDelivered().getSeq();
+            long lastSeq = w.get((repeats - 1) * period - 1).getDelivered().getSeq();
+            out.accept(String.format("%s  … %d more rounds of this exchange (#%d – #%d) …", " ".repeat(seqWidth), repeats - 2, firstSeq, lastSeq));
+            for (int k = 0; k < period; k++) render(w.get((repeats - 1) * period + k), w, out);
+            w.consume(repeats * period);
+        }
+    }
+
+    /** The next WINDOW records, with each request's answer indexed by the request's seq. */
+    private static final class Window {
+        private final Iterator<TraceRecord> it;
+        private final ArrayList<TraceRecord> buf = new ArrayList<>();
+        private final ArrayList<String> shapes = new ArrayList<>();
+        private final java.util.HashMap<Long, Envelope> answers = new java.util.HashMap<>();
+        private int head;
+
+        Window(Iterator<TraceRecord> it) { this.it = it; }
+
+        boolean fill() {
+            while (buf.size() - head < WINDOW && it.hasNext()) {
+                TraceRecord r = it.next();
+                buf.add(r);
+                shapes.add(TraceText.shape(r.getDelivered()));
+                if (r.getDelivered().getInReplyTo() != 0) answers.putIfAbsent(r.getDelivered().getInReplyTo(), r.getDelivered());
+            }
+            return buf.size() > head;
+        }
+
+        int size() { return buf.size() - head; }
+
+        TraceRecord get(int i) { return buf.get(head + i); }
+
+        String shape(int i) { return shapes.get(head + i); }
+
+        Envelope answer(long seq) { return answers.get(seq); }
+
+        void consume(int n) {
+            for (int i = 0; i < n; i++) answers.remove(buf.get(head + i).getDelivered().getSeq());
+            head += n;
+            if (head > WINDOW) {
+                buf.subList(0, head).clear();
+                shapes.subList(0, head).clear();
+                head = 0;
+            }
+        }
+    }
+
+    /** {period, repeats} if a run of at least FOLD_MIN_REPEATS identical-shape exchanges starts the window. */
+    private static int[] foldAt(Window w) {
         for (int p = 1; p <= FOLD_MAX_PERIOD; p++) {
             int repeats = 1;
-            while (i + (repeats + 1) * p <= records.size() && sameShape(i, i + repeats * p, p)) repeats++;
+            while ((repeats + 1) * p <= w.size() && sameShape(w, 0, repeats * p, p)) repeats++;
             if (repeats >= FOLD_MIN_REPEATS) return new int[] {p, repeats};
         }
         return null;
     }
 
-    private boolean sameShape(int a, int b, int p) {
+    private static boolean sameShape(Window w, int a, int b, int p) {
         for (int k = 0; k < p; k++) {
-            TraceRecord x = records.get(a + k), y = records.get(b + k);
+            TraceRecord x = w.get(a + k), y = w.get(b + k);
             if (x.getVerdictsCount() > 0 || y.getVerdictsCount() > 0) return false;
-            if (!shape(x.getDelivered()).equals(shape(y.getDelivered()))) return false;
+            if (!w.shape(a + k).equals(w.shape(b + k))) return false;
         }
         return true;
     }
@@ -95,24 +137,24 @@ public final class TraceText {
         return e.getFrom() + ">" + e.getTo() + ":" + e.getPayloadCase() + ":" + sub;
     }
 
-    private void render(TraceRecord r, List<String> out) {
+    private void render(TraceRecord r, Window window, Consumer<String> out) {
         Envelope e = r.getDelivered();
         StringBuilder b = new StringBuilder();
         b.append('#').append(String.format("%0" + seqWidth + "d", e.getSeq())).append(' ');
         b.append(pad(e.getFrom())).append(" → ").append(pad(e.getTo())).append("  ");
         if (e.getInReplyTo() != 0) b.append("↩ #").append(e.getInReplyTo()).append(' ');
         b.append(TraceFormatter.describe(e));
-        Envelope answer = replies.get(e.getSeq());
+        Envelope answer = window.answer(e.getSeq());
         if (answer != null && answer.hasHypercallRet()) b.append(" → ").append(shortRet(e, answer.getHypercallRet()));
-        out.add(b.toString());
+        out.accept(b.toString());
         if (detail != Detail.QUIET) {
             for (Observation o : r.getObservedList()) {
                 boolean show = detail == Detail.VERBOSE || o.hasLog() || o.hasGuestCheck() || o.hasDomainState();
-                if (show) out.add(" ".repeat(seqWidth + 3) + "· " + TraceFormatter.describe(o));
+                if (show) out.accept(" ".repeat(seqWidth + 3) + "· " + TraceFormatter.describe(o));
             }
         }
         for (Verdict v : r.getVerdictsList()) {
-            out.add(" ".repeat(seqWidth + 3) + "✗ VIOLATION " + v.getOracle() + ": " + v.getDetail());
+            out.accept(" ".repeat(seqWidth + 3) + "✗ VIOLATION " + v.getOracle() + ": " + v.getDetail());
         }
     }
 

@@ -43,7 +43,7 @@ final class Components implements Wire.ComponentFactory {
             case Roles.XL -> org.vnvdimm.dom0.Toolstack.create(wire);
             case Roles.DOM0 -> org.vnvdimm.dom0.Dom0Kernel.create(wire, new org.vnvdimm.dom0.Dom0Kernel.Config(seed));
             default -> {
-                if (Roles.isQemu(role)) yield org.vnvdimm.qemu.Qemu.create(wire, Roles.servedDomain(role));
+                if (Roles.isQemu(role)) yield org.vnvdimm.qemu.Qemu.create(wire, Roles.servedDomain(role), scenario.getDesign());
                 if (Roles.isGuest(role)) {
                     DomainConfig d = domains.get(Roles.servedDomain(role));
                     yield org.vnvdimm.guest.Guest.create(wire, Roles.servedDomain(role),
@@ -61,7 +61,7 @@ final class Components implements Wire.ComponentFactory {
     static TreeMap<Integer, DomainConfig> domainsById(Scenario s) {
         TreeMap<Integer, DomainConfig> out = new TreeMap<>();
         int next = 1;
-        for (Step st : s.getStepsList()) {
+        for (Step st : ScenarioDriver.expand(s)) {
             if (!st.hasXlCreate()) continue;
             DomainConfig d = st.getXlCreate().getDomain();
             int id = d.getDomid();

@@ -61,12 +61,21 @@ public final class Simulator implements AutoCloseable {
                 """).withFallback(ConfigFactory.load());
     }
 
-    public RunResult run(Scenario scenario, long seed, Recorder recorder) {
+    /** Run without writing files: the trace is hashed as it streams. */
+    public RunResult run(Scenario scenario, long seed) { return run(scenario, seed, null, Recorders.none()); }
+
+    public RunResult run(Scenario scenario, long seed, Recorder recorder) { return run(scenario, seed, null, recorder); }
+
+    /**
+     * Run a scenario. The canonical trace (length-delimited protobuf) is hashed as it streams and,
+     * when traceBin is given, written there; recorder gets every record too.
+     */
+    public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder) {
         PlatformModel model = new PlatformModel(scenario.getPlatform());
         Oracles oracles = new Oracles(model);
         ScenarioDriver driver = new ScenarioDriver(scenario);
         Components components = new Components(scenario, seed, model, new MediaStore(), new MediaStore());
-        DigestRecorder digest = new DigestRecorder();
+        DigestRecorder digest = new DigestRecorder(traceBin);
         Recorder rec = Recorders.all(digest, recorder);
         TraceHeader header = TraceHeader.newBuilder().setScenario(scenario).setSeed(seed).setCodeVersion(CODE_VERSION).build();
         long max = scenario.getLimits().getMaxDeliveries() > 0 ? scenario.getLimits().getMaxDeliveries() : DEFAULT_MAX_DELIVERIES;

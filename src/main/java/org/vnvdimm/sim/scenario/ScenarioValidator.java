@@ -13,6 +13,7 @@ import org.vnvdimm.proto.DomainConfig;
 import org.vnvdimm.proto.Mkfs;
 import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.proto.Step;
+import org.vnvdimm.proto.XlPmemSetup;
 import org.vnvdimm.proto.VnvdimmConfig;
 
 /**
@@ -40,6 +41,10 @@ public final class ScenarioValidator {
     public static final List<String> MAPPING_CHECKS = List.of("on", "off");
     public static final List<String> DISCOVERIES = List.of("dom0-reports");
     public static final List<String> FILESYSTEMS = List.of("xfs", "ext4");
+    public static final List<String> IOMMUS = List.of("none", "shared-ept");
+    public static final List<String> QEMUS = List.of("honest", "hostile-ram", "hostile-mgmt");
+    public static final List<String> NAMESPACE_MODES = List.of("fsdax", "devdax", "raw");
+    public static final List<String> PFN_MAPS = List.of("xen", "dev", "mem");
     public static final List<String> ORACLES =
             List.of("boot-safety", "isolation", "mapping-coherence", "data-integrity", "acpi", "liveness");
 
@@ -56,6 +61,8 @@ public final class ScenarioValidator {
             ScenarioValidator::ramIsUsable,               // ram_bytes >= 64 MiB, page aligned
             ScenarioValidator::dimmsAreWellFormed,        // >= 1 DIMM; size, label, handle, spa
             ScenarioValidator::stepsAreComplete,          // >= 1 step; each step's required fields
+            ScenarioValidator::countsHaveAPlaceholder,    // count > 1 needs "%d" where names must differ
+            ScenarioValidator::qemuOptionsParse,          // a domain's extra QEMU options are ones QEMU accepts
             ScenarioValidator::expectedViolationsAreOracles,
             ScenarioValidator::deliveryLimitIsUsable);    // limits.max_deliveries 0 or >= 10
     // =======================================================================================
@@ -88,6 +95,48 @@ public final class ScenarioValidator {
         r.oneOfOrEmpty("design.frametable", s.getDesign().getFrametable(), FRAMETABLES);
         r.oneOfOrEmpty("design.mapping_check", s.getDesign().getMappingCheck(), MAPPING_CHECKS);
         r.oneOfOrEmpty("design.discovery", s.getDesign().getDiscovery(), DISCOVERIES);
+        r.oneOfOrEmpty("design.iommu", s.getDesign().getIommu(), IOMMUS);
+        r.oneOfOrEmpty("design.qemu", s.getDesign().getQemu(), QEMUS);
+    }
+
+    static void countsHaveAPlaceholder(Scenario s, Report r) {
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            Step st = s.getSteps(i);
+            String p = "steps[" + i + "]";
+            if (st.hasFile() && st.getFile().getCount() > 1 && !st.getFile().getPath().contains("%d")) {
+                r.reject(p + ".file.path", "a path with %d (replaced by 1.." + st.getFile().getCount() + ") since count > 1",
+                        st.getFile().getPath());
+            }
+            if (st.hasXlCreate() && st.getXlCreate().getCount() > 1) {
+                DomainConfig d = st.getXlCreate().getDomain();
+                if (!d.getName().contains("%d")) {
+                    r.reject(p + ".xl_create.domain.name", "a name with %d (replaced by 1.." + st.getXlCreate().getCount()
+                            + ") since count > 1", d.getName());
+                }
+                if (d.getDomid() != 0) {
+                    r.reject(p + ".xl_create.domain.domid", "0 (Xen picks) since count > 1", Integer.toUnsignedString(d.getDomid()));
+                }
+            }
+        }
+    }
+
+    /**
+     * A domain's qemu options must be accepted by the same option parser `vnvdimm acpi --qemu` uses,
+     * as the device model would see them under xl (machine xenfv, the domain's memory, spare slots).
+     */
+    static void qemuOptionsParse(Scenario s, Report r) {
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            Step st = s.getSteps(i);
+            if (!st.hasXlCreate() || st.getXlCreate().getDomain().getQemu().isBlank()) continue;
+            DomainConfig d = st.getXlCreate().getDomain();
+            long memMiB = Math.max(16, d.getMemoryBytes() >>> 20);
+            String probe = "-machine xenfv,nvdimm=on -m " + memMiB + "M,slots=256,maxmem=" + (memMiB + (1L << 22)) + "M " + d.getQemu();
+            try {
+                org.vnvdimm.qemu.acpi.QemuOptions.parse(probe);
+            } catch (org.vnvdimm.qemu.acpi.QemuOptionException ex) {
+                r.reject("steps[" + i + "].xl_create.domain.qemu", "QEMU options QEMU accepts (" + ex.getMessage() + ")", d.getQemu());
+            }
+        }
     }
 
     static void ramIsUsable(Scenario s, Report r) {
@@ -157,6 +206,8 @@ public final class ScenarioValidator {
             switch (step.getActionCase()) {
                 case NDCTL:
                     r.required(p + ".ndctl.region", step.getNdctl().getRegion(), "a region name such as region0");
+                    r.oneOfOrEmpty(p + ".ndctl.mode", step.getNdctl().getMode(), NAMESPACE_MODES);
+                    r.oneOfOrEmpty(p + ".ndctl.map", step.getNdctl().getMap(), PFN_MAPS);
                     break;
                 case MKFS: {
                     Mkfs m = step.getMkfs();
@@ -178,9 +229,17 @@ public final class ScenarioValidator {
                 case XL_CREATE:
                     domainIsComplete(r, p + ".xl_create.domain", step.getXlCreate().getDomain());
                     break;
+                case PMEM_SETUP: {
+                    XlPmemSetup ps = step.getPmemSetup();
+                    boolean explicit = ps.getMgmtEmfn() > ps.getMgmtSmfn() && ps.getDataEmfn() > ps.getDataSmfn();
+                    if (ps.getFromNamespace().isEmpty() && !explicit) {
+                        r.rejectAs(p + ".pmem_setup", "from_namespace, or mgmt_smfn < mgmt_emfn and data_smfn < data_emfn",
+                                "neither");
+                    }
+                    break;
+                }
                 case POWER_ON:
-                case PMEM_SETUP:
-                    break; // every field has a usable default
+                    break; // no fields
                 case ACTION_NOT_SET:
                 default:
                     r.rejectAs(p, "a step with exactly one of the keys " + Step.getDescriptor().getFields().stream()
