@@ -251,8 +251,13 @@ public final class Dom0Kernel extends ComponentBehavior {
     }
 
     private void mkfs(Envelope req, Mkfs m) {
-        Namespace ns = nd.namespaceByDevice(m.getDev().replaceFirst("^/dev/", ""));
-        if (ns == null) { adminDone(req, Errno.ENODEV.neg(), "mkfs: " + m.getDev() + ": no such block device"); return; }
+        Namespace ns;
+        try {
+            ns = nd.namespaceByDevice(m.getDev());
+        } catch (NdException ex) {
+            adminDone(req, Errno.ENODEV.neg(), "mkfs: " + m.getDev() + ": no such block device");
+            return;
+        }
         if (mounts.containsKey(m.getMount())) { adminDone(req, Errno.EBUSY.neg(), "mount: " + m.getMount() + " is busy"); return; }
         FsType type;
         try {
@@ -380,14 +385,20 @@ public final class Dom0Kernel extends ComponentBehavior {
      * pfn-xen namespace the frames reserved for Xen and the frames of its data area.
      */
     private String sysfsValue(String path) {
+        try {
+            return sysfsNode(path);
+        } catch (NdException ex) {
+            return null;    // no such namespace or device: the node does not exist
+        }
+    }
+
+    private String sysfsNode(String path) {
         String[] p = path.split("/");
         if (p.length == 6 && path.startsWith("/sys/block/") && p[4].equals("device") && p[5].equals("resource")) {
-            Namespace ns = nd.namespaceByDevice(p[3]);
-            return ns == null ? null : String.format("%#x", ns.resource());
+            return String.format("%#x", nd.namespaceByDevice(p[3]).resource());
         }
         if (p.length == 7 && path.startsWith("/sys/bus/nd/devices/")) {
             Namespace ns = nd.namespace(p[5]);
-            if (ns == null) return null;
             return switch (p[6]) {
                 case "xen_reserve" -> ns.xenReserveSpa().isEmpty() ? null
                         : String.format("%#x %#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn());

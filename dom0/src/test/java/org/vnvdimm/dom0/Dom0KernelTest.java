@@ -1,0 +1,127 @@
+package org.vnvdimm.dom0;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.vnvdimm.contract.XenAbi.*;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import com.google.protobuf.ByteString;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.vnvdimm.acpi.AcpiHeader;
+import org.vnvdimm.acpi.Guid;
+import org.vnvdimm.acpi.NfitMemoryDeviceMap;
+import org.vnvdimm.acpi.NfitSpaRange;
+import org.vnvdimm.acpi.NfitWriter;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.contract.Roles;
+import org.vnvdimm.contract.testing.Harness;
+import org.vnvdimm.proto.*;
+
+/** Dom0 reports every range before touching it, and serves QEMU's file queries from its filesystem. */
+class Dom0KernelTest {
+    static ActorTestKit kit;
+    static final long BASE = 0x280000000L, SIZE = 16L << 30;
+
+    @BeforeAll static void up() { kit = ActorTestKit.create("Dom0KernelTest"); }
+
+    @AfterAll static void down() { kit.shutdownTestKit(); }
+
+    static DomainStart start(long... ranges) {
+        List<org.vnvdimm.acpi.NfitStructure> s = new java.util.ArrayList<>();
+        for (int i = 0; i < ranges.length; i += 2) {
+            s.add(new NfitSpaRange(i / 2 + 1, NfitSpaRange.FLAG_PROXIMITY_DOMAIN_VALID, 0, Guid.PERSISTENT_MEMORY, ranges[i], ranges[i + 1], 0x8008));
+            s.add(new NfitMemoryDeviceMap(i / 2 + 1, 0, 0, i / 2 + 1, 1, ranges[i + 1], 0, 0, 0, 1, 0));
+        }
+        byte[] nfit = NfitWriter.writeTable(AcpiHeader.of("NFIT", 1, "TEST  ", "TESTNFIT", 1, "TEST", 1), s);
+        return DomainStart.newBuilder().setDomid(0).addAcpiTables(AcpiTableBlob.newBuilder().setSignature("NFIT").setData(ByteString.copyFrom(nfit))).build();
+    }
+
+    Harness booted(Harness d0, DomainStart s, long... pmemAddRcs) {
+        StepResult r = d0.deliver(Roles.XEN, Envelope.newBuilder().setDomainStart(s));
+        Envelope mm = Harness.only(r);
+        assertEquals(XENMEM_memory_map, mm.getMemoryOp().getCmd(), "first the memory map");
+        r = d0.answer(mm, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0).setMemoryMap(XenMemoryMap.getDefaultInstance())));
+        for (long rc : pmemAddRcs) {
+            Envelope add = Harness.only(r);
+            assertTrue(add.hasPlatformOp(), "each range is reported before anything else touches it: " + add);
+            r = d0.answer(add, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(rc)));
+            if (rc != 0) continue;
+            Envelope probe = Harness.only(r);
+            assertEquals(MemAccess.Op.READ, probe.getMemAccess().getOp());
+            long reported = add.getPlatformOp().getPmemAdd().getSpfn() << 12;
+            assertEquals(reported + 4096, probe.getMemAccess().getSpa(), "Dom0 reads where an info block would be, after the grant");
+            r = d0.answer(probe, Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setData(ByteString.copyFrom(new byte[4096]))));
+            assertTrue(r.getObservedList().stream().anyMatch(Observation::hasInspected));
+        }
+        assertTrue(d0.observed().stream().anyMatch(o -> o.hasDomainState() && o.getDomainState().getState().equals("booted")));
+        return d0;
+    }
+
+    @Test
+    void everyRangeIsReportedBeforeItIsTouchedAndARefusedOneIsLeftAlone() {
+        Harness d0 = new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1)));
+        booted(d0, start(BASE, SIZE, BASE + SIZE, SIZE), 0, Errno.EINVAL.neg());
+        // nothing ever went to the bus for the refused second range
+        long refusedSpa = BASE + SIZE;
+        assertTrue(d0.sent().stream().filter(Envelope::hasMemAccess).noneMatch(e -> e.getMemAccess().getSpa() >= refusedSpa));
+        assertTrue(d0.logged("failed: -EINVAL; region not used"));
+    }
+
+    @Test
+    void namespaceFilesystemAndTheFileServicesQemuUses() {
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 0);
+        StepResult ns = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setNdctlCreateNamespace(NdctlCreateNamespace.newBuilder().setRegion("region0").setMode("fsdax").setMap("xen"))));
+        Envelope infoWrite = Harness.only(ns);
+        assertEquals(BASE + 4096, infoWrite.getMemAccess().getSpa(), "the pfn info block lives at namespace offset 4 KiB");
+        StepResult done = d0.answer(infoWrite, Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        assertEquals(0, Harness.only(done).getAdminResult().getRc());
+        assertTrue(Harness.only(done).getAdminResult().getOutput().contains("\"blockdev\":\"pmem0\""));
+
+        Envelope rsv = Harness.only(d0.deliver(Roles.XL, Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath("/sys/bus/nd/devices/namespace0.0/xen_reserve"))));
+        assertEquals("0x280002 0x28a200", rsv.getSysfsReply().getValue());
+        assertEquals(Errno.ENOENT.neg(), Harness.only(d0.deliver(Roles.XL, Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath("/sys/bus/nd/devices/namespace9.9/xen_reserve")))).getSysfsReply().getRc());
+
+        StepResult mk = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setMkfs(Mkfs.newBuilder().setDev("/dev/pmem0").setType("xfs").setMount("/mnt/pmem0"))));
+        d0.answer(Harness.only(mk), Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        StepResult f = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setCreateFile(CreateFile.newBuilder().setPath("/mnt/pmem0/vm1.img").setSizeBytes(64L << 20).setExtents(3))));
+        FileExtents ext = f.getObservedList().stream().filter(Observation::hasFileExtents).findFirst().orElseThrow().getFileExtents();
+        assertEquals(3, ext.getExtentsCount(), "allocated in three extents as asked");
+        List<Envelope> zeroing = f.getSentList();
+        assertEquals(3, zeroing.size(), "one zero-fill per extent");
+        for (Envelope z : zeroing) assertEquals(MemAccess.Op.FILL, z.getMemAccess().getOp());
+        StepResult last = null;
+        for (Envelope z : zeroing) last = d0.answer(z, Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        assertEquals(0, Harness.only(last).getAdminResult().getRc(), "the file exists only once its blocks read as zero");
+
+        FiemapReply fm = Harness.only(d0.deliver("qemu-1", Envelope.newBuilder().setFiemap(Fiemap.newBuilder().setPath("/mnt/pmem0/vm1.img")))).getFiemapReply();
+        assertEquals(3, fm.getExtentsCount());
+        assertEquals(FIEMAP_EXTENT_LAST, fm.getExtents(2).getFeFlags() & FIEMAP_EXTENT_LAST);
+        long resource = Long.decode(Harness.only(d0.deliver("qemu-1", Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath("/sys/block/pmem0/device/resource")))).getSysfsReply().getValue());
+        assertEquals(ext.getExtents(0).getMfn() << 12, resource + fm.getExtents(0).getFePhysical(), "FIEMAP + resource = the MFNs the fs reports");
+
+        FileMmapReply noShared = Harness.only(d0.deliver("qemu-1", Envelope.newBuilder().setFileMmap(FileMmap.newBuilder().setPath("/mnt/pmem0/vm1.img").setFlags(0)))).getFileMmapReply();
+        assertEquals(Errno.EINVAL.neg(), noShared.getRc(), "a private mapping of a vNVDIMM is refused");
+        FileMmapReply ok = Harness.only(d0.deliver("qemu-1", Envelope.newBuilder().setFileMmap(FileMmap.newBuilder().setPath("/mnt/pmem0/vm1.img").setFlags(MAP_SHARED_VALIDATE | MAP_SYNC)))).getFileMmapReply();
+        assertEquals(0, ok.getRc());
+        assertEquals("pmem0", ok.getBdev());
+        assertEquals(Errno.ENOENT.neg(), Harness.only(d0.deliver("qemu-1", Envelope.newBuilder().setFileStat(FileStat.newBuilder().setPath("/mnt/pmem0/nope")))).getFileStatReply().getRc());
+
+        // pread across an extent boundary becomes one bus access per extent piece
+        long firstExtentBytes = ext.getExtents(0).getNr() << 12;
+        StepResult io = d0.deliver("qemu-1", Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath("/mnt/pmem0/vm1.img")
+                .setOffset(firstExtentBytes - 100).setLen(200)));
+        assertEquals(2, io.getSentCount());
+        assertEquals(100, io.getSent(0).getMemAccess().getLen());
+        assertEquals(ext.getExtents(1).getMfn() << 12, io.getSent(1).getMemAccess().getSpa());
+        d0.answer(io.getSent(0), Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setData(ByteString.copyFrom(new byte[100]))));
+        StepResult end = d0.answer(io.getSent(1), Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setData(ByteString.copyFrom(new byte[100]))));
+        assertEquals(200, Harness.only(end).getFileIoReply().getRc());
+        assertEquals(Errno.EINVAL.neg(), Harness.only(d0.deliver("qemu-1", Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath("/mnt/pmem0/vm1.img")
+                .setOffset(64L << 20).setLen(1)))).getFileIoReply().getRc(), "beyond the end of the file");
+    }
+}

@@ -1,0 +1,319 @@
+package org.vnvdimm.xen;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.vnvdimm.contract.XenAbi.*;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import com.google.protobuf.ByteString;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.vnvdimm.acpi.AcpiHeader;
+import org.vnvdimm.acpi.Guid;
+import org.vnvdimm.acpi.NfitMemoryDeviceMap;
+import org.vnvdimm.acpi.NfitSpaRange;
+import org.vnvdimm.acpi.NfitWriter;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.contract.Roles;
+import org.vnvdimm.contract.testing.Harness;
+import org.vnvdimm.proto.*;
+
+/** Xen's hypercall handlers: argument checks first, then rights, then state, with Xen's errnos. */
+class XenTest {
+    static ActorTestKit kit;
+    Harness xen;
+
+    static final long PMEM_SPA = 0x280000000L;          // MFN 0x280000
+    static final long PMEM_BYTES = 16L << 30;            // 0x400000 pages
+    static final long S = PMEM_SPA >>> 12, E = (PMEM_SPA + PMEM_BYTES) >>> 12;
+
+    @BeforeAll static void up() { kit = ActorTestKit.create("XenTest"); }
+
+    @AfterAll static void down() { kit.shutdownTestKit(); }
+
+    @BeforeEach
+    void boot() {
+        xen = new Harness(kit, Roles.XEN, w -> Xen.create(w, Xen.Config.of(Design.getDefaultInstance())));
+        StepResult r = xen.deliver(Roles.PLATFORM, Envelope.newBuilder().setFirmwareHandoff(handoff()));
+        Envelope start = Harness.first(r, e -> e.hasDomainStart());
+        assertEquals(Roles.DOM0, start.getTo());
+        assertEquals("NFIT", start.getDomainStart().getAcpiTables(0).getSignature());
+        assertTrue(r.getObservedList().stream().anyMatch(o -> o.hasPmemArea() && o.getPmemArea().getKind() == PmemArea.Kind.RAW
+                && o.getPmemArea().getSmfn() == S && o.getPmemArea().getEmfn() == E), "Xen notes the NFIT's pmem range");
+        // Xen writes nothing to pmem at boot in the seeds' design.
+        assertTrue(r.getSentList().stream().noneMatch(e -> e.hasMemAccess()));
+    }
+
+    static FirmwareHandoff handoff() {
+        byte[] nfit = NfitWriter.writeTable(AcpiHeader.of("NFIT", 1, "TEST  ", "TESTNFIT", 1, "TEST", 1), List.of(
+                new NfitSpaRange(1, NfitSpaRange.FLAG_PROXIMITY_DOMAIN_VALID, 0, Guid.PERSISTENT_MEMORY, PMEM_SPA, PMEM_BYTES, 0x8008),
+                new NfitMemoryDeviceMap(1, 0, 0, 1, 1, PMEM_BYTES, 0, 0, 0, 1, 0)));
+        return FirmwareHandoff.newBuilder()
+                .addE820(E820Entry.newBuilder().setAddr(0).setSize(0x9fc00).setType(E820_RAM))
+                .addE820(E820Entry.newBuilder().setAddr(0x100000).setSize((8L << 30) - 0x100000).setType(E820_RAM))
+                .addE820(E820Entry.newBuilder().setAddr(PMEM_SPA).setSize(PMEM_BYTES).setType(E820_PMEM))
+                .addAcpiTables(AcpiTableBlob.newBuilder().setSignature("NFIT").setData(ByteString.copyFrom(nfit)))
+                .setPaddrBits(46).build();
+    }
+
+    // ---- helpers
+
+    long call(String from, Envelope.Builder e) {
+        StepResult r = xen.deliver(from, e);
+        Envelope ret = Harness.first(r, x -> x.hasHypercallRet());
+        assertEquals(from, ret.getTo());
+        return ret.getHypercallRet().getRc();
+    }
+
+    static Envelope.Builder domctl(int cmd, int dom, Domctl.Builder d) {
+        return Envelope.newBuilder().setDomctl(d.setCmd(cmd).setDomain(dom).setInterfaceVersion(XEN_DOMCTL_INTERFACE_VERSION));
+    }
+
+    static Envelope.Builder mapping(int dom, long gfn, long mfn, long nr, int add) {
+        return domctl(XEN_DOMCTL_memory_mapping, dom, Domctl.newBuilder().setMemoryMapping(
+                DomctlMemoryMapping.newBuilder().setFirstGfn(gfn).setFirstMfn(mfn).setNrMfns(nr).setAddMapping(add)));
+    }
+
+    static Envelope.Builder iomem(int dom, long mfn, long nr, boolean allow) {
+        return domctl(XEN_DOMCTL_iomem_permission, dom, Domctl.newBuilder().setIomemPermission(
+                DomctlIomemPermission.newBuilder().setFirstMfn(mfn).setNrMfns(nr).setAllowAccess(allow ? 1 : 0)));
+    }
+
+    static Envelope.Builder pmemAdd(long s, long e) {
+        return Envelope.newBuilder().setPlatformOp(PlatformOp.newBuilder().setCmd(XENPF_pmem_add).setInterfaceVersion(XENPF_INTERFACE_VERSION)
+                .setPmemAdd(XenpfPmemAdd.newBuilder().setSpfn(s).setEpfn(e)));
+    }
+
+    static Envelope.Builder setup(int type, long s, long e, long ms, long me) {
+        return Envelope.newBuilder().setSysctl(Sysctl.newBuilder().setCmd(XEN_SYSCTL_nvdimm_op).setInterfaceVersion(XEN_SYSCTL_INTERFACE_VERSION)
+                .setNvdimm(XenSysctlNvdimmOp.newBuilder().setCmd(XEN_SYSCTL_nvdimm_pmem_setup).setPmemSetup(
+                        XenSysctlNvdimmPmemSetup.newBuilder().setType(type).setSmfn(s).setEmfn(e).setMgmtSmfn(ms).setMgmtEmfn(me))));
+    }
+
+    int createHvm() {
+        StepResult r = xen.deliver(Roles.XL, domctl(XEN_DOMCTL_createdomain, 0, Domctl.newBuilder().setCreatedomain(
+                DomctlCreateDomain.newBuilder().setFlags(XEN_DOMCTL_CDF_hvm_guest).setMaxVcpus(1))));
+        HypercallRet ret = Harness.only(r).getHypercallRet();
+        assertEquals(0, ret.getRc());
+        return ret.getDomctl().getDomain();
+    }
+
+    /** Management pages for 16 GiB of pmem: 40 bytes a page for data and for itself (0x9ff6 needed). */
+    static final long M = 0xa000;
+
+    /** Report, hand over a management area and a data area: [S, S+M) mgmt, [S+M, E) data. */
+    void handOver() {
+        assertEquals(0, call(Roles.DOM0, pmemAdd(S, E)));
+        assertEquals(0, call(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S, S + M, S, S + M)));
+        assertEquals(0, call(Roles.XL, setup(PMEM_REGION_TYPE_DATA, S + M, E, S, S + M)));
+    }
+
+    // ---- XENPF_pmem_add
+
+    @Test
+    void pmemAddChecksArgumentsThenRightsThenState() {
+        assertEquals(Errno.EPERM.neg(), call("guest-3", pmemAdd(S, E)), "only the hardware domain reports pmem");
+        Envelope.Builder badVersion = pmemAdd(S, E);
+        badVersion.getPlatformOpBuilder().setInterfaceVersion(1);
+        assertEquals(Errno.EACCES.neg(), call(Roles.DOM0, badVersion));
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, pmemAdd(E, S)), "empty or reversed range");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, pmemAdd(0x100, 0x200)), "RAM is not pmem");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, pmemAdd(1L << 40, (1L << 40) + 1)), "beyond paddr_bits");
+        assertEquals(0, call(Roles.DOM0, pmemAdd(S, E)));
+        assertEquals(Errno.EEXIST.neg(), call(Roles.DOM0, pmemAdd(S, S + 1)));
+    }
+
+    // ---- pmem_setup
+
+    @Test
+    void pmemSetupRefusesUnreportedTooSmallAndOverlapping() {
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S, S + 0x1000, S, S + 0x1000)),
+                "not reported by Dom0 yet");
+        assertEquals(0, call(Roles.DOM0, pmemAdd(S, E)));
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S, S + 0x1000, S, S + 0x2000)),
+                "MGMT must name itself as its management range");
+        assertEquals(Errno.ENXIO.neg(), call(Roles.XL, setup(PMEM_REGION_TYPE_DATA, S + 0x1000, E, S, S + 0x1000)),
+                "DATA needs an existing management area");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, setup(7, S, S + 1, S, S + 1)), "unknown region type");
+        // 16 pages of management for a 0x3ff000-page data area: far too small
+        assertEquals(0, call(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S, S + 16, S, S + 16)));
+        assertEquals(Errno.EEXIST.neg(), call(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S + 8, S + 24, S + 8, S + 24)));
+        StepResult r = xen.deliver(Roles.XL, setup(PMEM_REGION_TYPE_DATA, S + 16, E, S, S + 16));
+        HypercallRet ret = Harness.first(r, e -> e.hasHypercallRet()).getHypercallRet();
+        assertEquals(Errno.ENOSPC.neg(), ret.getRc());
+        assertEquals(Errno.ENOSPC.value, ret.getNvdimm().getErr(), "err carries the positive errno");
+        assertTrue(xen.logged("insufficient management pages"));
+        assertTrue(r.getSentList().stream().noneMatch(Envelope::hasMemAccess), "nothing written when setup fails");
+    }
+
+    @Test
+    void mgmtSetupWritesOnlyInsideTheAreaAndWithdrawsItFromDom0() {
+        assertEquals(0, call(Roles.DOM0, pmemAdd(S, E)));
+        StepResult r = xen.deliver(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S, S + 0x1000, S, S + 0x1000));
+        Envelope w = Harness.first(r, Envelope::hasMemAccess);
+        assertEquals(DOMID_XEN, w.getMemAccess().getInitiatorDomid());
+        assertTrue(w.getMemAccess().getSpa() >= (S << 12) && w.getMemAccess().getSpa() + w.getMemAccess().getLen() <= (S + 0x1000) << 12);
+        // Dom0 cannot pass on rights to the management area any more.
+        int d = createHvm();
+        assertEquals(Errno.EPERM.neg(), call(Roles.XL, iomem(d, S, 16, true)));
+        assertEquals(0, call(Roles.XL, iomem(d, S + 0x1000, 16, true)));
+    }
+
+    @Test
+    void regionListsReportWhatWasSetUp() {
+        handOver();
+        Envelope.Builder q = Envelope.newBuilder().setSysctl(Sysctl.newBuilder().setCmd(XEN_SYSCTL_nvdimm_op).setInterfaceVersion(XEN_SYSCTL_INTERFACE_VERSION)
+                .setNvdimm(XenSysctlNvdimmOp.newBuilder().setCmd(XEN_SYSCTL_nvdimm_pmem_get_regions)
+                        .setPmemRegions(XenSysctlNvdimmPmemRegions.newBuilder().setType(PMEM_REGION_TYPE_DATA).setNumRegions(4))));
+        HypercallRet ret = Harness.only(xen.deliver(Roles.XL, q)).getHypercallRet();
+        assertEquals(0, ret.getRc());
+        assertEquals(1, ret.getNvdimm().getPmemRegions().getNumRegions());
+        XenSysctlNvdimmPmemDataRegion d = ret.getNvdimm().getPmemRegions().getDataRegions(0);
+        assertEquals(List.of(S + M, E, S, S + M), List.of(d.getSmfn(), d.getEmfn(), d.getMgmtSmfn(), d.getMgmtEmfn()));
+    }
+
+    // ---- XEN_DOMCTL_memory_mapping
+
+    @Test
+    void memoryMappingValidatesArgumentsBeforeRights() {
+        int d = createHvm();
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, 0x100000, S, 0, DPCI_ADD_MAPPING)), "nr_mfns 0");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, 0x100000, -16, 32, DPCI_ADD_MAPPING)), "MFN range wraps");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, -8, S, 16, DPCI_ADD_MAPPING)), "GFN range wraps");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, 0x100000, 1L << 40, 1, DPCI_ADD_MAPPING)), "MFN beyond paddr_bits");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, 0x100000, S, 1, 7)), "add_mapping is 0 or 1");
+        assertEquals(Errno.ESRCH.neg(), call(Roles.XL, mapping(99, 0x100000, S, 1, DPCI_ADD_MAPPING)));
+        assertEquals(Errno.EPERM.neg(), call("guest-" + d, mapping(d, 0x100000, S, 1, DPCI_ADD_MAPPING)), "a guest cannot map for itself");
+        Envelope.Builder v = mapping(d, 0x100000, S, 1, DPCI_ADD_MAPPING);
+        v.getDomctlBuilder().setInterfaceVersion(0xe);
+        assertEquals(Errno.EACCES.neg(), call(Roles.XL, v), "interface version mismatch");
+    }
+
+    @Test
+    void mappingAnUnreportedRangeIsRefused() {
+        int d = createHvm();
+        // Dom0 itself lacks the range until it reports it: it cannot grant it, nor can the mapping pass.
+        assertEquals(Errno.EPERM.neg(), call(Roles.XL, iomem(d, S, 64, true)));
+        assertEquals(Errno.EPERM.neg(), call(Roles.XL, mapping(d, 0x100000, S, 64, DPCI_ADD_MAPPING)));
+        // Reported but never handed over as a data area: the pmem check refuses.
+        assertEquals(0, call(Roles.DOM0, pmemAdd(S, E)));
+        assertEquals(0, call(Roles.XL, iomem(d, S + 0x2000, 64, true)));
+        assertEquals(Errno.EPERM.neg(), call(Roles.XL, mapping(d, 0x100000, S + 0x2000, 64, DPCI_ADD_MAPPING)));
+        assertTrue(xen.logged("not a pmem data area"));
+    }
+
+    @Test
+    void mappingMakesAtMost64InsertionsPerCallAndReportsProgress() {
+        handOver();
+        int d = createHvm();
+        long mfn = S + M + 0x2000;
+        assertEquals(0, call(Roles.XL, iomem(d, mfn, 512, true)));
+        StepResult r = xen.deliver(Roles.XL, mapping(d, 0x108000, mfn, 512, DPCI_ADD_MAPPING));
+        assertEquals(64, Harness.first(r, Envelope::hasHypercallRet).getHypercallRet().getRc(), "positive partial progress");
+        P2mChange p = r.getObserved(r.getObservedCount() - 2).hasP2M() ? r.getObserved(r.getObservedCount() - 2).getP2M()
+                : r.getObservedList().stream().filter(Observation::hasP2M).findFirst().orElseThrow().getP2M();
+        assertEquals(0x108000, p.getGfn());
+        assertEquals(64, p.getNr());
+        assertEquals(p2m_mmio_direct, p.getP2MType());
+        long done = 64;
+        while (done < 512) {
+            long rc = call(Roles.XL, mapping(d, 0x108000 + done, mfn + done, 512 - done, DPCI_ADD_MAPPING));
+            assertTrue(rc == 0 || rc == 64, "rc " + rc);
+            done += rc == 0 ? 512 - done : rc;
+        }
+        // The guest can reach the frames now: a load goes to the bus at the right address.
+        xen.deliver(Roles.XL, domctl(XEN_DOMCTL_unpausedomain, d, Domctl.newBuilder().setNone(DomctlNone.getDefaultInstance())));
+        StepResult load = xen.deliver("guest-" + d, Envelope.newBuilder().setGuestMemAccess(GuestMemAccess.newBuilder().setGpa((0x108000L + 5) << 12).setLen(8)));
+        MemAccess m = Harness.only(load).getMemAccess();
+        assertEquals((mfn + 5) << 12, m.getSpa());
+        assertEquals("guest-" + d, m.getReplyTo());
+        // Removing a range that maps other frames is only warned about; a hole is -EINVAL.
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, 0x200000, mfn, 1, DPCI_REMOVE_MAPPING)));
+        assertEquals(64, call(Roles.XL, mapping(d, 0x108000, mfn, 512, DPCI_REMOVE_MAPPING)));
+    }
+
+    @Test
+    void anotherGuestsFramesRamAndTheManagementAreaAreRefused() {
+        handOver();
+        int a = createHvm(), b = createHvm();
+        long mfn = S + M + 0x2000;
+        assertEquals(0, call(Roles.XL, iomem(a, mfn, 64, true)));
+        assertEquals(0, call(Roles.XL, iomem(b, mfn, 64, true)));
+        assertEquals(0, call(Roles.XL, mapping(a, 0x100000, mfn, 64, DPCI_ADD_MAPPING)));
+        assertEquals(Errno.EPERM.neg(), call(Roles.XL, mapping(b, 0x100000, mfn, 64, DPCI_ADD_MAPPING)), "mapped by another guest");
+        assertEquals(0, call(Roles.XL, iomem(b, 0x20000, 16, true)), "Dom0 holds RAM in its caps and may pass it on");
+        assertEquals(Errno.EPERM.neg(), call(Roles.XL, mapping(b, 0x100000, 0x20000, 16, DPCI_ADD_MAPPING)), "RAM");
+        assertEquals(Errno.EPERM.neg(), call(Roles.XL, iomem(b, S, 16, true)), "the management area is out of Dom0's reach");
+    }
+
+    @Test
+    void withoutTheCheckXenMapsWhateverIomemCapsAllow() {
+        xen = new Harness(kit, Roles.XEN, w -> Xen.create(w, Xen.Config.of(Design.newBuilder().setMappingCheck("off").build())));
+        xen.deliver(Roles.PLATFORM, Envelope.newBuilder().setFirmwareHandoff(handoff()));
+        int d = createHvm();
+        assertEquals(0, call(Roles.XL, iomem(d, 0x20000, 16, true)));
+        assertEquals(0, call(Roles.XL, mapping(d, 0x100000, 0x20000, 16, DPCI_ADD_MAPPING)), "upstream: RAM mapped");
+    }
+
+    // ---- domain lifecycle and memory
+
+    @Test
+    void createPopulateUnpauseStartsTheGuest() {
+        int d = createHvm();
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, domctl(XEN_DOMCTL_createdomain, d, Domctl.newBuilder().setCreatedomain(
+                DomctlCreateDomain.newBuilder().setFlags(XEN_DOMCTL_CDF_hvm_guest)))), "domid in use");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, domctl(XEN_DOMCTL_createdomain, 0, Domctl.newBuilder().setCreatedomain(
+                DomctlCreateDomain.newBuilder().setFlags(0)))), "PV guests are not simulated");
+        assertEquals(0, call(Roles.XL, domctl(XEN_DOMCTL_max_mem, d, Domctl.newBuilder().setMaxMem(DomctlMaxMem.newBuilder().setMaxMemkb(4096)))));
+        Envelope.Builder pop = Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_populate_physmap)
+                .setReservation(XenMemoryReservation.newBuilder().setDomid(d).setExtentOrder(9).setNrExtents(3).addAllExtentStart(List.of(0L, 512L, 1024L))));
+        assertEquals(2, call(Roles.XL, pop), "max_mem of 4 MiB stops after two 2 MiB extents");
+        StepResult r = xen.deliver(Roles.XL, domctl(XEN_DOMCTL_unpausedomain, d, Domctl.newBuilder().setNone(DomctlNone.getDefaultInstance())));
+        Envelope start = Harness.first(r, Envelope::hasDomainStart);
+        assertEquals("guest-" + d, start.getTo());
+        // Unmapped guest frames fault instead of reaching the bus.
+        StepResult f = xen.deliver("guest-" + d, Envelope.newBuilder().setGuestMemAccess(GuestMemAccess.newBuilder().setGpa(0x40000000L).setLen(8)));
+        assertEquals(Errno.EFAULT.neg(), Harness.only(f).getGuestFault().getRc());
+        StepResult cross = xen.deliver("guest-" + d, Envelope.newBuilder().setGuestMemAccess(GuestMemAccess.newBuilder().setGpa(0xff8).setLen(16)));
+        assertEquals(Errno.EINVAL.neg(), Harness.only(cross).getGuestFault().getRc(), "an access may not cross a page");
+    }
+
+    @Test
+    void portIoGoesToTheIoreqServerAndBack() {
+        int d = createHvm();
+        Envelope.Builder create = Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(d).setOp(XEN_DMOP_create_ioreq_server)
+                .setCreateIoreqServer(XenDmOpCreateIoreqServer.getDefaultInstance()));
+        HypercallRet c = Harness.only(xen.deliver("qemu-" + d, create)).getHypercallRet();
+        int id = c.getDmOp().getCreateIoreqServer().getId();
+        assertEquals(0, call("qemu-" + d, Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(d).setOp(XEN_DMOP_map_io_range_to_ioreq_server)
+                .setMapIoRangeToIoreqServer(XenDmOpIoreqServerRange.newBuilder().setId(id).setType(XEN_DMOP_IO_RANGE_PORT).setStart(0xa18).setEnd(0xa1b)))));
+        assertEquals(Errno.EINVAL.neg(), call("qemu-" + d, Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(d).setOp(XEN_DMOP_map_io_range_to_ioreq_server)
+                .setMapIoRangeToIoreqServer(XenDmOpIoreqServerRange.newBuilder().setId(id).setType(XEN_DMOP_IO_RANGE_PORT).setStart(0x10000).setEnd(0x10001)))));
+        assertEquals(0, call("qemu-" + d, Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(d).setOp(XEN_DMOP_set_ioreq_server_state)
+                .setSetIoreqServerState(XenDmOpSetIoreqServerState.newBuilder().setId(id).setEnabled(1)))));
+        xen.deliver(Roles.XL, domctl(XEN_DOMCTL_unpausedomain, d, Domctl.newBuilder().setNone(DomctlNone.getDefaultInstance())));
+        StepResult io = xen.deliver("guest-" + d, Envelope.newBuilder().setGuestIo(GuestIo.newBuilder().setPort(0xa18).setSize(4).setWrite(true).setData(0x1ffff000)));
+        Ioreq q = Harness.only(io).getIoreq();
+        assertEquals("qemu-" + d, Harness.only(io).getTo());
+        assertEquals(0xa18, q.getAddr());
+        assertEquals(0x1ffff000, q.getData());
+        StepResult done = xen.deliver("qemu-" + d, Envelope.newBuilder().setIoreqDone(IoreqDone.newBuilder().setDomid(d)));
+        assertEquals("guest-" + d, Harness.only(done).getTo());
+        assertTrue(Harness.only(done).hasGuestIoDone());
+        // A port nobody claimed reads as all ones.
+        StepResult floating = xen.deliver("guest-" + d, Envelope.newBuilder().setGuestIo(GuestIo.newBuilder().setPort(0x80).setSize(1)));
+        assertEquals(0xff, Harness.only(floating).getGuestIoDone().getData());
+    }
+
+    @Test
+    void malformedMessagesAreLoggedNotThrown() {
+        StepResult r = xen.deliver("guest-9", Envelope.newBuilder().setXsRequest(XsRequest.getDefaultInstance()));
+        assertEquals(0, r.getSentCount());
+        assertTrue(xen.logged("xen has no handler for XS_REQUEST"));
+        StepResult twice = xen.deliver(Roles.PLATFORM, Envelope.newBuilder().setFirmwareHandoff(handoff()));
+        assertEquals(0, twice.getSentCount());
+        assertTrue(xen.logged("second firmware hand-off"));
+    }
+}
