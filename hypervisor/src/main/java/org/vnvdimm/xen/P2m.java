@@ -53,28 +53,26 @@ public final class P2m {
      * the very first insertion fails. A GFN already holding RAM refuses with -EBUSY.
      */
     public Progress mapMmio(long gfn, long nr, long mfn, boolean iommuSharesHap) {
+        // Count the insertions Xen would make (orders by alignment, at most 64), stopping at the first
+        // GFN that holds something else; then record the whole run with one update of the map.
+        long busyAt = firstConflict(gfn, nr, mfn);
         long i = 0;
         int iter = 0;
-        long rc = 0;
-        List<long[]> changed = new java.util.ArrayList<>();
         while (i < nr && iter < MAP_MMIO_MAX_ITER) {
-            int order = mmioOrder(iommuSharesHap, (gfn + i) | (mfn + i), nr - i);
-            long n = 1L << order;
-            long busy = firstConflict(gfn + i, n, mfn + i);
-            if (busy != 0) {
-                rc = busy;
-                break;
-            }
-            set(gfn + i, n, mfn + i, p2m_mmio_direct);
-            if (!changed.isEmpty() && changed.get(changed.size() - 1)[0] + changed.get(changed.size() - 1)[1] == gfn + i) {
-                changed.get(changed.size() - 1)[1] += n;
-            } else {
-                changed.add(new long[] {gfn + i, n, mfn + i});
+            long n = 1L << mmioOrder(iommuSharesHap, (gfn + i) | (mfn + i), nr - i);
+            if (i + n > busyAt) {
+                if (n > 1 && i < busyAt) { n = 1; }   // a smaller order still fits before the conflict
+                if (i + n > busyAt) break;
             }
             i += n;
             iter++;
         }
-        long ret = i == nr ? 0 : (i > 0 ? i : rc);
+        List<long[]> changed = new java.util.ArrayList<>();
+        if (i > 0) {
+            set(gfn, i, mfn, p2m_mmio_direct);
+            changed.add(new long[] {gfn, i, mfn});
+        }
+        long ret = i == nr ? 0 : (i > 0 ? i : Errno.EBUSY.neg());
         return new Progress(ret, i, changed);
     }
 
@@ -113,12 +111,13 @@ public final class P2m {
         return new Progress(ret, i, changed);
     }
 
+    /** Offset of the first GFN in [gfn, gfn+n) holding anything but this very mapping; n if none. */
     private long firstConflict(long gfn, long n, long mfn) {
         for (ExtentMap.Extent<Run> e : overlapping(gfn, n)) {
             // Re-mapping the same frames is harmless; anything else there is a conflict.
             if (e.value().type() == p2m_mmio_direct && e.value().mfn() == mfn + (e.start() - gfn)) continue;
-            return Errno.EBUSY.neg();
+            return e.start() - gfn;
         }
-        return 0;
+        return n;
     }
 }

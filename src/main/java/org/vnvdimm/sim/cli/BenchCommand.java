@@ -1,13 +1,86 @@
 package org.vnvdimm.sim.cli;
 
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.SpawnProtocol;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.vnvdimm.proto.Scenario;
+import org.vnvdimm.sim.bench.Bench;
+import org.vnvdimm.sim.run.Simulator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "bench", description = "Measure the wire (deliveries/s with recording on) and boot runs/s.")
+@Command(name = "bench", description = {"Measure the simulator: wire deliveries/s with recording on, boot runs/s,",
+        "and (--scale) the 1,000-guest and 16 TiB boots in child JVMs capped at -Xmx256m."})
 final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--deliveries", defaultValue = "2000000", description = "Deliveries per wire measurement (default ${DEFAULT-VALUE}).")
+    long deliveries;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "Measured rounds after one warm-up (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--boots", defaultValue = "20", description = "Boot scenario runs to time (default ${DEFAULT-VALUE}).")
+    int boots;
+
+    @Option(names = "--scale", description = "Also run scale-1000-guests and scale-16tib, each in a JVM with -Xmx256m.")
+    boolean scale;
+
     @Override
-    public Integer call() {
-        System.err.println("bench: see Bench (not wired yet)");
-        return Main.EXIT_BAD_INPUT;
+    public Integer call() throws Exception {
+        System.out.printf("JVM %s, %d cores, max heap %d MiB%n", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20);
+        ActorSystem<SpawnProtocol.Command> sys = ActorSystem.create(SpawnProtocol.create(), "bench", org.vnvdimm.sim.run.Simulator.akkaConfig());
+        try {
+            System.out.println("wire (deterministic, one delivery at a time, every delivery serialized + SHA-256):");
+            int run = 0;
+            for (int[] shape : new int[][] {{1, 1}, {4, 64}}) {
+                Bench.wire(sys, deliveries / 4, shape[0], shape[1], 1, run++);   // warm-up
+                List<Double> rates = new ArrayList<>();
+                String sha = "";
+                for (int i = 0; i < rounds; i++) {
+                    Bench.WireResult r = Bench.wire(sys, deliveries, shape[0], shape[1], 1, run++);
+                    rates.add(r.perSecond());
+                    if (!sha.isEmpty() && !sha.equals(r.sha256())) throw new IllegalStateException("same seed, different trace");
+                    sha = r.sha256();
+                }
+                rates.sort(Double::compare);
+                System.out.printf("  %d pair(s), %d ball(s) in flight: median %,.0f deliveries/s (min %,.0f, max %,.0f) over %d x %,d; trace sha %s…%n",
+                        shape[0], shape[1], rates.get(rates.size() / 2), rates.get(0), rates.get(rates.size() - 1), rounds, deliveries, sha.substring(0, 12));
+            }
+        } finally {
+            sys.terminate();
+            sys.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        try (Simulator sim = new Simulator()) {
+            Scenario boot = BuiltinScenarios.resolve("boot");
+            Bench.boots(sim, boot, Math.max(1, boots / 4));   // warm-up
+            Bench.BootResult b = Bench.boots(sim, boot, boots);
+            System.out.printf("boot scenario: %d runs in %.2f s = %.1f runs/s, %,.0f deliveries/s (oracles on), all passed: %s%n",
+                    b.runs(), b.seconds(), b.runs() / b.seconds(), b.deliveries() / b.seconds(), b.allPassed());
+        }
+        System.out.printf("peak heap in this JVM: %d MiB%n", Bench.peakHeapMiB());
+        if (scale) {
+            for (String s : List.of("scale-16tib", "scale-1000-guests")) scaleRun(s);
+        }
+        return Main.EXIT_OK;
+    }
+
+    /** A scale scenario in a fresh JVM with a 256 MiB heap: the bound is the JVM's, the verdict the run's. */
+    private static void scaleRun(String scenario) throws Exception {
+        Path jar = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path out = Files.createTempDirectory("vnvdimm-bench-");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-Dslf4j.internal.verbosity=ERROR", "-cp", jar.toString(), Main.class.getName(), "run", scenario, "-q", "--out", out.toString());
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        int rc = p.waitFor();
+        double s = (System.nanoTime() - t0) / 1e9;
+        String line = output.lines().filter(l -> l.startsWith("scenario ")).findFirst().orElse(output.strip());
+        System.out.printf("%s with -Xmx256m: exit %d in %.1f s (simulation, trace files and checks) — %s%n", scenario, rc, s, line);
     }
 }

@@ -60,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
         try (Simulator sim = new Simulator()) {
             result = sim.run(sc, s, bin, Recorders.none());
         }
-        PrintStream o = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+        PrintStream o = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
         TraceFiles.Written w = TraceFiles.write(dir, bin, result.summary());
         if (!quiet) {
             try (TraceReader r = new TraceReader(bin)) {

@@ -53,6 +53,10 @@ public final class Oracles implements Wire.Observer {
     private final RangeSet xenUsed = new RangeSet();
     private final RangeSet inspected = new RangeSet();
     private final TreeMap<Integer, ExtentMap<Run>> mmio = new TreeMap<>();
+    /** Mirrors merge neighbouring runs that continue each other, so a 4 KiB mapping loop stays one run. */
+    private static ExtentMap<Run> runs() {
+        return new ExtentMap<>((a, b) -> a.value().mfn() + a.length() == b.value().mfn());
+    }
     private final ExtentMap<Owner> domUOwners = new ExtentMap<>();
     private final TreeMap<String, ExtentMap<Run>> files = new TreeMap<>();
     private final List<Layout> layouts = new ArrayList<>();
@@ -73,15 +77,15 @@ public final class Oracles implements Wire.Observer {
     public List<Verdict> afterDelivery(Envelope e, StepResult r) {
         List<Verdict> out = new ArrayList<>();
         onDelivered(e, out);
-        TreeSet<Integer> touchedDomains = new TreeSet<>();
-        for (Observation o : r.getObservedList()) apply(o, touchedDomains, out);
+        List<long[]> touched = new ArrayList<>();   // {domid, gfn, nr} to re-check for coherence
+        for (Observation o : r.getObservedList()) apply(o, touched, out);
         for (Observation o : r.getObservedList()) {
             if (o.hasP2M() && !o.getP2M().getRemove() && o.getP2M().getP2MType() == p2m_mmio_direct) {
                 checkIsolation(o.getP2M(), e, out);
             }
             if (o.hasPmemArea() && o.getPmemArea().getKind() == PmemArea.Kind.MGMT) checkMgmtUnmapped(o.getPmemArea(), e, out);
         }
-        for (int d : touchedDomains) checkCoherence(d, e, out);
+        for (long[] t : touched) checkCoherence((int) t[0], t[1], t[2], e, out);
         verdictCount += out.size();
         if (verdictCount > MAX_VERDICTS) return List.of();
         return out;
@@ -175,12 +179,12 @@ public final class Oracles implements Wire.Observer {
 
     // ---- what components observed
 
-    private void apply(Observation o, TreeSet<Integer> touched, List<Verdict> out) {
+    private void apply(Observation o, List<long[]> touched, List<Verdict> out) {
         switch (o.getKindCase()) {
             case P2M -> {
                 P2mChange p = o.getP2M();
                 if (p.getP2MType() != p2m_mmio_direct) return;
-                ExtentMap<Run> m = mmio.computeIfAbsent(p.getDomid(), k -> new ExtentMap<>());
+                ExtentMap<Run> m = mmio.computeIfAbsent(p.getDomid(), k -> runs());
                 if (p.getRemove()) {
                     m.remove(p.getGfn(), p.getNr());
                     if (p.getDomid() != 0) {
@@ -190,8 +194,8 @@ public final class Oracles implements Wire.Observer {
                     }
                 } else {
                     m.put(p.getGfn(), p.getNr(), new Run(p.getMfn()));
+                    touched.add(new long[] {p.getDomid(), p.getGfn(), p.getNr()});
                 }
-                touched.add(p.getDomid());
             }
             case PMEM_AREA -> {
                 PmemArea a = o.getPmemArea();
@@ -203,16 +207,16 @@ public final class Oracles implements Wire.Observer {
             }
             case INSPECTED -> inspected.add(o.getInspected().getSmfn(), o.getInspected().getEmfn());
             case FILE_EXTENTS -> {
-                ExtentMap<Run> f = new ExtentMap<>();
+                ExtentMap<Run> f = runs();
                 for (FileExtent x : o.getFileExtents().getExtentsList()) f.put(x.getFilePgoff(), x.getNr(), new Run(x.getMfn()));
                 files.put(o.getFileExtents().getPath(), f);
-                for (Layout l : layouts) if (l.path().equals(o.getFileExtents().getPath())) touched.add(l.domid());
+                for (Layout l : layouts) if (l.path().equals(o.getFileExtents().getPath())) touched.add(new long[] {l.domid(), l.gfn(), l.nr()});
             }
             case VNVDIMM -> {
                 VnvdimmLayout v = o.getVnvdimm();
                 layouts.removeIf(l -> l.domid() == v.getDomid() && l.gfn() == v.getGfn());
                 if (!v.getRemoved()) layouts.add(new Layout(v.getDomid(), v.getGfn(), v.getNr(), v.getPath(), v.getFilePgoff()));
-                touched.add(v.getDomid());
+                touched.add(new long[] {v.getDomid(), v.getGfn(), v.getNr()});
             }
             case GUEST_CHECK -> {
                 GuestCheck g = o.getGuestCheck();
@@ -272,13 +276,14 @@ public final class Oracles implements Wire.Observer {
     }
 
     /** Each guest frame that maps a vNVDIMM maps the frame that backs that file offset now. */
-    private void checkCoherence(int domid, Envelope e, List<Verdict> out) {
+    private void checkCoherence(int domid, long gfn, long nr, Envelope e, List<Verdict> out) {
         ExtentMap<Run> m = mmio.get(domid);
+        if (m == null) return;
         for (Layout l : layouts) {
-            if (l.domid() != domid) continue;
+            if (l.domid() != domid || gfn >= l.gfn() + l.nr() || l.gfn() >= gfn + nr) continue;
             ExtentMap<Run> f = files.get(l.path());
-            if (m == null) continue;
-            for (ExtentMap.Extent<Run> x : m.overlapping(l.gfn(), l.nr())) {
+            long from = Math.max(gfn, l.gfn()), to = Math.min(gfn + nr, l.gfn() + l.nr());
+            for (ExtentMap.Extent<Run> x : m.overlapping(from, to - from)) {
                 long pg = l.pgoff() + (x.start() - l.gfn());
                 long pos = 0;
                 List<ExtentMap.Extent<Run>> blocks = f == null ? List.of() : f.overlapping(pg, x.length());

@@ -41,10 +41,11 @@ public final class Simulator implements AutoCloseable {
     private int runs;
 
     public Simulator() {
-        system = ActorSystem.create(SpawnProtocol.create(), "vnvdimm", config());
+        system = ActorSystem.create(SpawnProtocol.create(), "vnvdimm", akkaConfig());
     }
 
-    static Config config() {
+    /** One dispatcher thread or two: the wire delivers one message at a time anyway. */
+    public static Config akkaConfig() {
         return ConfigFactory.parseString("""
                 akka.loglevel = WARNING
                 akka.stdout-loglevel = WARNING
@@ -54,7 +55,8 @@ public final class Simulator implements AutoCloseable {
                 akka.logging-filter = "akka.event.slf4j.Slf4jLoggingFilter"
                 akka.actor.default-dispatcher {
                   throughput = 100
-                  fork-join-executor { parallelism-min = 1, parallelism-max = 2 }
+                  # One message is in flight at a time: one thread avoids a cross-thread hand-off per delivery.
+                  fork-join-executor { parallelism-min = 1, parallelism-max = 1 }
                 }
                 akka.coordinated-shutdown.exit-jvm = off
                 akka.coordinated-shutdown.run-by-jvm-shutdown-hook = off

@@ -1,0 +1,120 @@
+package org.vnvdimm.sim.run;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.vnvdimm.contract.XenAbi.*;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.vnvdimm.contract.Roles;
+import org.vnvdimm.proto.*;
+import org.vnvdimm.sim.record.TraceText;
+
+/** The boot happens in the order the seeds describe, whatever the interleaving. */
+class BootTraceTest {
+    static Simulator sim;
+    static Runs.Run boot;
+
+    @BeforeAll
+    static void run() {
+        sim = new Simulator();
+        boot = Runs.run(sim, Runs.builtin("boot"), 1);
+    }
+
+    @AfterAll static void down() { sim.close(); }
+
+    @Test
+    void bootPassesEveryOracleAndEveryStepSucceeds() {
+        assertTrue(boot.result().passed(), boot.result().summary().getOutcome());
+        assertEquals(0, boot.result().verdicts().size());
+        assertEquals(5, boot.result().steps().size(), "every admin command answered (power on has no answer)");
+        for (ScenarioDriver.StepOutcome s : boot.result().steps()) assertEquals(0, s.rc(), s.toString());
+        assertTrue(boot.trace().stream().flatMap(r -> r.getObservedList().stream())
+                .anyMatch(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("data-readback") && o.getGuestCheck().getOk()));
+        assertTrue(boot.trace().stream().flatMap(r -> r.getObservedList().stream())
+                .anyMatch(o -> o.hasDomainState() && o.getDomainState().getDomid() == 1 && o.getDomainState().getState().equals("booted")));
+    }
+
+    static boolean isPmemAddReply(Envelope e, long reqSeq) { return e.getInReplyTo() == reqSeq && e.hasHypercallRet(); }
+
+    @Test
+    void everyRangeIsReportedBeforeAnyoneMapsOrTouchesIt() {
+        Envelope add = boot.delivered().stream().filter(Envelope::hasPlatformOp).findFirst().orElseThrow();
+        assertEquals(XENPF_pmem_add, add.getPlatformOp().getCmd());
+        long s = add.getPlatformOp().getPmemAdd().getSpfn(), t = add.getPlatformOp().getPmemAdd().getEpfn();
+        Envelope granted = boot.answerTo(add.getSeq());
+        assertEquals(0, granted.getHypercallRet().getRc());
+        long firstTouch = boot.firstSeq(e -> e.hasMemAccess() && (e.getMemAccess().getSpa() >>> 12) >= s && (e.getMemAccess().getSpa() >>> 12) < t);
+        long firstMap = boot.firstSeq(e -> e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_memory_mapping);
+        assertTrue(granted.getSeq() < firstTouch, "report answered at #" + granted.getSeq() + ", first access #" + firstTouch);
+        assertTrue(granted.getSeq() < firstMap);
+        assertTrue(boot.firstSeq(e -> e.hasAdminCommand()) > 0);
+    }
+
+    @Test
+    void xenWritesPmemOnlyAfterPmemSetupHandedItAnArea() {
+        long setup = boot.firstSeq(e -> e.hasSysctl() && e.getSysctl().getNvdimm().getPmemSetup().getType() == PMEM_REGION_TYPE_MGMT);
+        long firstXenPmemWrite = boot.firstSeq(e -> e.hasMemAccess() && e.getMemAccess().getInitiatorDomid() == DOMID_XEN
+                && e.getMemAccess().getSpa() >= 0x280000000L);
+        assertTrue(setup < firstXenPmemWrite, "pmem_setup #" + setup + ", Xen's first pmem write #" + firstXenPmemWrite);
+        assertNotEquals(Long.MAX_VALUE, firstXenPmemWrite, "Xen does write its frame table, after the hand-over");
+    }
+
+    @Test
+    void tablesAreInGuestMemoryAndXenstoreBeforeHvmloaderReadsThem() {
+        long lastTableWrite = boot.lastSeq(e -> e.hasForeignMemAccess() && e.getForeignMemAccess().getWrite()
+                && e.getForeignMemAccess().getGpa() < 0x1ffff000L);
+        long keysWritten = boot.lastSeq(e -> e.hasXsRequest() && e.getXsRequest().getType() == XS_WRITE && e.getXsRequest().getPath().contains("dm-acpi/SSDT/length"));
+        long hvmloaderReads = boot.firstSeq(e -> e.hasXsRequest() && e.getFrom().equals("guest-1") && e.getXsRequest().getPath().contains("dm-acpi/NFIT"));
+        long firstTableLoad = boot.firstSeq(e -> e.hasGuestMemAccess() && !e.getGuestMemAccess().getWrite() && e.getGuestMemAccess().getGpa() == 0x1fff0000L);
+        assertTrue(lastTableWrite < keysWritten && keysWritten < hvmloaderReads && hvmloaderReads < firstTableLoad,
+                List.of(lastTableWrite, keysWritten, hvmloaderReads, firstTableLoad).toString());
+        long unpause = boot.firstSeq(e -> e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_unpausedomain);
+        long running = boot.firstSeq(e -> e.hasXsRequest() && e.getXsRequest().getValue().equals("running"));
+        assertTrue(running < unpause, "xl unpauses only once QEMU says it is running");
+    }
+
+    @Test
+    void theGuestsFirstPmemAccessComesAfterItsMapping() {
+        long lastMapAnswer = -1;
+        for (Envelope e : boot.delivered()) {
+            if (e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_memory_mapping && e.getDomctl().getMemoryMapping().getAddMapping() == DPCI_ADD_MAPPING) {
+                Envelope a = boot.answerTo(e.getSeq());
+                assertNotNull(a);
+                lastMapAnswer = Math.max(lastMapAnswer, a.getSeq());
+            }
+        }
+        long firstPmemAccess = boot.firstSeq(e -> e.hasGuestMemAccess() && e.getFrom().equals("guest-1") && e.getGuestMemAccess().getGpa() >= 0x100000000L);
+        assertTrue(lastMapAnswer > 0 && lastMapAnswer < firstPmemAccess, lastMapAnswer + " vs " + firstPmemAccess);
+    }
+
+    @Test
+    void mappingUsesRealNumbersAndTheLibxcLoop() {
+        List<Envelope> maps = boot.delivered().stream().filter(e -> e.hasDomctl() && e.getDomctl().getCmd() == 39).toList();
+        assertTrue(maps.size() > 64, "a 64 MiB vNVDIMM with 4 KiB p2m entries takes hundreds of calls: " + maps.size());
+        int partial = 0;
+        for (Envelope m : maps) {
+            long rc = boot.answerTo(m.getSeq()).getHypercallRet().getRc();
+            assertTrue(rc == 0 || rc == 64, "rc " + rc);
+            if (rc == 64) {
+                partial++;
+                Envelope next = maps.get(maps.indexOf(m) + 1);
+                assertEquals(m.getDomctl().getMemoryMapping().getFirstGfn() + 64, next.getDomctl().getMemoryMapping().getFirstGfn());
+                assertEquals(m.getDomctl().getMemoryMapping().getNrMfns() - 64, next.getDomctl().getMemoryMapping().getNrMfns());
+            }
+        }
+        assertTrue(partial > 0);
+        assertTrue(boot.delivered().stream().anyMatch(e -> e.hasDomctl() && e.getDomctl().getCmd() == 20), "XEN_DOMCTL_iomem_permission is 20");
+    }
+
+    @Test
+    void theTextTraceReadsLikeTheIssueExample() {
+        List<String> lines = TraceText.lines(boot.trace(), TraceText.Detail.NORMAL);
+        assertTrue(lines.get(0).startsWith("#0001 admin     → platform   power on"), lines.get(0));
+        assertTrue(lines.stream().anyMatch(l -> l.matches("#\\d{4} qemu-1\\s+→ xen\\s+XEN_DOMCTL_memory_mapping dom=1 first_gfn=0x100000 first_mfn=0x[0-9a-f]+ nr_mfns=\\d+ add → 64 \\(partial\\)")),
+                "a memory_mapping line with its partial progress");
+        assertTrue(lines.stream().anyMatch(l -> l.contains("… ") && l.contains("more rounds of this exchange")), "the 4 KiB loop is folded");
+        assertTrue(lines.size() < boot.trace().size(), "folding shortens the printed trace");
+    }
+}

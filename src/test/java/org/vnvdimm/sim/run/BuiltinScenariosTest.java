@@ -1,0 +1,73 @@
+package org.vnvdimm.sim.run;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.vnvdimm.contract.XenAbi.*;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.proto.Envelope;
+import org.vnvdimm.proto.Verdict;
+import org.vnvdimm.sim.cli.BuiltinScenarios;
+
+/** Each built-in scenario shows what it says it shows: the designs side by side. */
+class BuiltinScenariosTest {
+    static Simulator sim;
+
+    @BeforeAll static void up() { sim = new Simulator(); }
+
+    @AfterAll static void down() { sim.close(); }
+
+    @Test
+    void everyBuiltinLoadsAndTheSmallOnesMeetTheirExpectations() {
+        List<String> names = BuiltinScenarios.names();
+        assertTrue(names.containsAll(List.of("boot", "boot-claim", "hostile-qemu", "hostile-qemu-unchecked", "mgmt-too-small", "two-guests", "scale-16tib")));
+        for (String n : names) {
+            var s = Runs.builtin(n);
+            assertEquals(n, s.getName());
+            if (n.equals("scale-1000-guests")) continue;   // run by `vnvdimm bench --scale`
+            RunResult r = sim.run(s, s.getSeed());
+            assertTrue(r.passed(), n + ": " + r.summary().getOutcome() + " " + r.verdicts());
+        }
+    }
+
+    @Test
+    void bootClaimBreaksBootSafetyAtXensBootWrite() {
+        Runs.Run r = Runs.run(sim, Runs.builtin("boot-claim"), 1);
+        Verdict v = r.result().verdicts().get(0);
+        assertEquals("boot-safety", v.getOracle());
+        Envelope culprit = r.bySeq(v.getSeq());
+        assertEquals(DOMID_XEN, culprit.getMemAccess().getInitiatorDomid(), "the step that broke it is Xen's write");
+        long inspected = r.firstSeq(e -> e.hasPlatformOp());
+        assertTrue(v.getSeq() < inspected, "before Dom0 even reported the range");
+    }
+
+    @Test
+    void hostileQemuIsRefusedWithEpermWhenXenChecks() {
+        Runs.Run r = Runs.run(sim, Runs.builtin("hostile-qemu"), 1);
+        assertTrue(r.result().passed());
+        boolean refused = false;
+        for (Envelope e : r.delivered()) {
+            if (e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_memory_mapping && e.getDomctl().getMemoryMapping().getFirstMfn() < 0x100000
+                    && e.getDomctl().getMemoryMapping().getAddMapping() == DPCI_ADD_MAPPING) {
+                assertEquals(Errno.EPERM.neg(), r.answerTo(e.getSeq()).getHypercallRet().getRc());
+                refused = true;
+            }
+        }
+        assertTrue(refused, "the hostile request for host RAM was made and refused");
+        Runs.Run unchecked = Runs.run(sim, Runs.builtin("hostile-qemu-unchecked"), 1);
+        assertEquals("isolation", unchecked.result().verdicts().get(0).getOracle());
+        assertTrue(unchecked.result().verdicts().get(0).getDetail().contains("host RAM"));
+    }
+
+    @Test
+    void aTooSmallManagementAreaIsEnospcAndTheGuestNeverBoots() {
+        Runs.Run r = Runs.run(sim, Runs.builtin("mgmt-too-small"), 1);
+        assertTrue(r.result().steps().stream().anyMatch(s -> s.rc() == Errno.ENOSPC.neg()), r.result().steps().toString());
+        assertEquals(List.of("liveness"), r.result().firedOracles().stream().toList());
+        long refused = r.firstSeq(e -> e.hasHypercallRet() && e.getHypercallRet().getRc() == Errno.EPERM.neg() && e.getTo().equals("qemu-1"));
+        assertNotEquals(Long.MAX_VALUE, refused, "QEMU's mapping of a never-handed-over data area is refused");
+    }
+}
