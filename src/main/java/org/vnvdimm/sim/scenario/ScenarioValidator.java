@@ -130,7 +130,8 @@ public final class ScenarioValidator {
             if (!st.hasXlCreate() || st.getXlCreate().getDomain().getQemu().isBlank()) continue;
             DomainConfig d = st.getXlCreate().getDomain();
             long memMiB = Math.max(16, d.getMemoryBytes() >>> 20);
-            String probe = "-machine xenfv,nvdimm=on -m " + memMiB + "M,slots=256,maxmem=" + (memMiB + (1L << 22)) + "M " + d.getQemu();
+            // Room for any slot number and device sizes, yet below the 1 TiB HyperTransport hole.
+            String probe = "-machine xenfv,nvdimm=on -m " + memMiB + "M,slots=256,maxmem=" + (memMiB + (256L << 10)) + "M " + d.getQemu();
             try {
                 org.vnvdimm.qemu.acpi.QemuOptions.parse(probe);
             } catch (org.vnvdimm.qemu.acpi.QemuOptionException ex) {
