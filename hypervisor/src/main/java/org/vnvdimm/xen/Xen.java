@@ -31,7 +31,7 @@ public final class Xen extends ComponentBehavior {
     public record Config(boolean mappingCheck, boolean iommuSharesHap, boolean frametableBootClaim, long dom0MemBytes,
                          boolean hideNfit) {
         public static Config of(Design d) {
-            return new Config(!"off".equals(d.getMappingCheck()), false, "boot-claim".equals(d.getFrametable()),
+            return new Config(!"off".equals(d.getMappingCheck()), "shared-ept".equals(d.getIommu()), "boot-claim".equals(d.getFrametable()),
                     512L << 20, false);
         }
     }

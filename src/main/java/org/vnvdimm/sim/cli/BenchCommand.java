@@ -23,7 +23,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "Measured rounds after one warm-up (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--boots", defaultValue = "20", description = "Boot scenario runs to time (default ${DEFAULT-VALUE}).")
+    @Option(names = "--boots", defaultValue = "200", description = "Boot scenario runs to time (default ${DEFAULT-VALUE}).")
     int boots;
 
     @Option(names = "--scale", description = "Also run scale-1000-guests and scale-16tib, each in a JVM with -Xmx256m.")
