@@ -15,13 +15,17 @@ final class Echo extends ComponentBehavior {
         return Behaviors.setup(ctx -> new Echo(ctx, role, wire));
     }
 
-    private Echo(ActorContext<Envelope> ctx, String role, ActorRef<StepResult> wire) { super(ctx, role, wire); }
+    private final String partner;
+
+    private Echo(ActorContext<Envelope> ctx, String role, ActorRef<StepResult> wire) {
+        super(ctx, role, wire);
+        // echo-aN and echo-bN play ball with each other; the admin only throws the first ball.
+        this.partner = role.startsWith("echo-a") ? role.replace("echo-a", "echo-b") : role.replace("echo-b", "echo-a");
+    }
 
     @Override
     protected void handle(Envelope e) {
         long left = e.getGuestIo().getData();
-        // echo-aN and echo-bN play ball with each other; the admin only throws the first ball.
-        String partner = role.startsWith("echo-a") ? role.replace("echo-a", "echo-b") : role.replace("echo-b", "echo-a");
         if (left > 0) send(partner, Envelope.newBuilder().setGuestIo(GuestIo.newBuilder().setPort(e.getGuestIo().getPort()).setSize(4).setData(left - 1)));
     }
 }

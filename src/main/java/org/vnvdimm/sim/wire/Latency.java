@@ -10,8 +10,8 @@ import org.vnvdimm.proto.Envelope;
 final class Latency {
     private Latency() {}
 
-    static long of(Envelope e) {
-        return switch (e.getPayloadCase()) {
+    static long of(Envelope.PayloadCase kind) {
+        return switch (kind) {
             case MEM_ACCESS, MEM_ACCESS_DONE, GUEST_MEM_ACCESS -> 100;
             case DOMCTL, SYSCTL, PLATFORM_OP, MEMORY_OP, DM_OP, HYPERCALL_RET, FOREIGN_MEM_ACCESS -> 1_000;
             case IOREQ, IOREQ_DONE, GUEST_IO, GUEST_IO_DONE, GUEST_FAULT -> 5_000;

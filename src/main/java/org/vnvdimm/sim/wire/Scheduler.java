@@ -18,21 +18,22 @@ public final class Scheduler {
     public static final int MAX_QUEUED = 1 << 22;
 
     private static final class Pair {
-        final ArrayDeque<Envelope> queue = new ArrayDeque<>();
+        final ArrayDeque<Envelope.Builder> queue = new ArrayDeque<>();
         int activeIndex = -1;
     }
 
-    // Looked up by key only; the order of choice comes from the `active` list, never from the map.
-    private final Map<String, Pair> pairs = new HashMap<>();
+    // Looked up by sender, then receiver; the order of choice comes from `active`, never from the maps.
+    private final Map<String, Map<String, Pair>> pairs = new HashMap<>();
     private final List<Pair> active = new ArrayList<>();
     private final SplittableRandom rng;
     private int queued;
 
     public Scheduler(long seed) { this.rng = new SplittableRandom(seed); }
 
-    public void enqueue(Envelope e) {
+    /** Queue a message; the builder is the scheduler's until {@link #next()} hands it back. */
+    public void enqueue(Envelope.Builder e) {
         if (queued >= MAX_QUEUED) throw new IllegalStateException("more than " + MAX_QUEUED + " messages queued");
-        Pair p = pairs.computeIfAbsent(e.getFrom() + '\u0000' + e.getTo(), k -> new Pair());
+        Pair p = pairs.computeIfAbsent(e.getFrom(), k -> new HashMap<>()).computeIfAbsent(e.getTo(), k -> new Pair());
         p.queue.addLast(e);
         if (p.activeIndex < 0) {
             p.activeIndex = active.size();
@@ -45,11 +46,11 @@ public final class Scheduler {
 
     public int size() { return queued; }
 
-    public Envelope next() {
+    public Envelope.Builder next() {
         if (queued == 0) throw new IllegalStateException("nothing to deliver");
         int n = active.size();
         Pair p = active.get(n == 1 ? 0 : rng.nextInt(n));
-        Envelope e = p.queue.pollFirst();
+        Envelope.Builder e = p.queue.pollFirst();
         queued--;
         if (p.queue.isEmpty()) {
             // swap-remove keeps choice O(1); the resulting order is still a pure function of the seed

@@ -119,7 +119,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     private void send(String sender, Envelope.Builder b, long cause) {
         long clock = clocks.getOrDefault(sender, 0L) + 1;
         clocks.put(sender, clock);
-        scheduler.enqueue(b.setFrom(sender).setLamport(clock).setCause(cause).build());
+        scheduler.enqueue(b.setFrom(sender).setLamport(clock).setCause(cause));
     }
 
     private void stepped(StepResult r) {
@@ -143,10 +143,17 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     }
 
     private void finishDelivery(Envelope e, StepResult r) {
-        List<Verdict> v = observer.afterDelivery(e, r);
-        verdicts.addAll(v);
-        recorder.record(TraceRecord.newBuilder().setDelivered(e).addAllObserved(r.getObservedList()).addAllVerdicts(v).build());
+        record(e, r.getObservedList(), observer.afterDelivery(e, r));
         advance();
+    }
+
+    private void record(Envelope e, List<Observation> observed, List<Verdict> v) {
+        verdicts.addAll(v);
+        TraceRecord.Builder t = TraceRecord.newBuilder().setDelivered(e);
+        // addAll on protobuf lists walks and null-checks; most deliveries observe nothing
+        if (!observed.isEmpty()) t.addAllObserved(observed);
+        if (!v.isEmpty()) t.addAllVerdicts(v);
+        recorder.record(t.build());
     }
 
     /** Deliver the next message, or inject the scenario's next step, or end the run. */
@@ -173,18 +180,14 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
                 for (Envelope.Builder b : out) {
                     send(ADMIN, b, e.getSeq());
                 }
-                List<Verdict> v = observer.afterDelivery(e, r.build());
-                verdicts.addAll(v);
-                recorder.record(TraceRecord.newBuilder().setDelivered(e).addAllVerdicts(v).build());
+                record(e, List.of(), observer.afterDelivery(e, r.build()));
                 continue;
             }
             ActorRef<Envelope> target = actorFor(e.getTo());
             if (target == null) {
                 StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq())
                         .addObserved(log("wire: no component plays role '" + e.getTo() + "'; message dropped")).build();
-                List<Verdict> v = observer.afterDelivery(e, r);
-                verdicts.addAll(v);
-                recorder.record(TraceRecord.newBuilder().setDelivered(e).addAllObserved(r.getObservedList()).addAllVerdicts(v).build());
+                record(e, r.getObservedList(), observer.afterDelivery(e, r));
                 continue;
             }
             inFlight = e;
@@ -193,12 +196,13 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         }
     }
 
-    private Envelope stamp(Envelope e) {
+    /** The one build of a message: at delivery, once seq and virtual time are known. */
+    private Envelope stamp(Envelope.Builder b) {
         seq++;
-        vtimeNs += Latency.of(e);
-        long recv = Math.max(clocks.getOrDefault(e.getTo(), 0L), e.getLamport()) + 1;
-        clocks.put(e.getTo(), recv);
-        return e.toBuilder().setSeq(seq).setVtimeNs(vtimeNs).build();
+        vtimeNs += Latency.of(b.getPayloadCase());
+        long recv = Math.max(clocks.getOrDefault(b.getTo(), 0L), b.getLamport()) + 1;
+        clocks.put(b.getTo(), recv);
+        return b.setSeq(seq).setVtimeNs(vtimeNs).build();
     }
 
     private ActorRef<Envelope> actorFor(String role) {

@@ -133,10 +133,10 @@ class WireTest {
 
     static List<String> order(long seed) {
         Scheduler s = new Scheduler(seed);
-        for (int i = 0; i < 4; i++) for (String p : List.of("x", "y", "z")) s.enqueue(Envelope.newBuilder().setFrom(p).setTo("t").setTag(i).build());
+        for (int i = 0; i < 4; i++) for (String p : List.of("x", "y", "z")) s.enqueue(Envelope.newBuilder().setFrom(p).setTo("t").setTag(i));
         List<String> out = new ArrayList<>();
         while (!s.isEmpty()) {
-            Envelope e = s.next();
+            Envelope.Builder e = s.next();
             out.add(e.getFrom() + e.getTag());
         }
         return out;
