@@ -84,12 +84,6 @@ public final class Dom0Kernel extends ComponentBehavior {
 
     // ------------------------------------------------------------------ plumbing
 
-    private void hypercall(Envelope.Builder b, Consumer<HypercallRet> k) {
-        call(Roles.XEN, b, r -> {
-            if (!r.hasHypercallRet()) throw new ProtocolError("hypercall answered with " + r.getPayloadCase());
-            k.accept(r.getHypercallRet());
-        });
-    }
 
     /** A CPU access by Dom0 to machine memory, answered by the bus. */
     private void mem(MemAccess.Builder m, Consumer<MemAccessDone> k) {

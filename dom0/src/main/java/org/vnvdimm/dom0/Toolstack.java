@@ -74,12 +74,6 @@ public final class Toolstack extends ComponentBehavior {
 
     // ------------------------------------------------------------------ plumbing
 
-    private void hypercall(Envelope.Builder b, Consumer<HypercallRet> k) {
-        call(Roles.XEN, b, r -> {
-            if (!r.hasHypercallRet()) throw new ProtocolError("hypercall answered with " + r.getPayloadCase());
-            k.accept(r.getHypercallRet());
-        });
-    }
 
     private static Envelope.Builder domctl(int cmd, int domid, Domctl.Builder d) {
         return Envelope.newBuilder().setDomctl(d.setCmd(cmd).setInterfaceVersion(XEN_DOMCTL_INTERFACE_VERSION).setDomain(domid));

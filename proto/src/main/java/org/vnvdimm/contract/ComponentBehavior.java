@@ -100,6 +100,14 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
         pending.put(tag, onReply);
     }
 
+    /** Make a hypercall; k gets Xen's answer (rc and whatever Xen copied back). */
+    protected void hypercall(Envelope.Builder msg, Consumer<org.vnvdimm.proto.HypercallRet> k) {
+        call(Roles.XEN, msg, r -> {
+            if (!r.hasHypercallRet()) throw new ProtocolError("hypercall answered with " + r.getPayloadCase());
+            k.accept(r.getHypercallRet());
+        });
+    }
+
     /** Answer the delivery being handled. */
     protected void reply(Envelope.Builder msg) { replyTo(current, msg); }
 

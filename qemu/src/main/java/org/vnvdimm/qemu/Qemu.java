@@ -109,12 +109,6 @@ public final class Qemu extends ComponentBehavior {
 
     // ------------------------------------------------------------------ plumbing
 
-    private void hypercall(Envelope.Builder b, Consumer<HypercallRet> k) {
-        call(Roles.XEN, b, r -> {
-            if (!r.hasHypercallRet()) throw new ProtocolError("hypercall answered with " + r.getPayloadCase());
-            k.accept(r.getHypercallRet());
-        });
-    }
 
     private void die(String fmt, Object... args) {
         failed = true;

@@ -139,7 +139,7 @@ public final class SsdtBuilder {
         writeLe32(table, 1); // creator revision
         table.writeBytes(body.toByteArray());
         byte[] out = table.toByteArray();
-        out[CHECKSUM_OFFSET] = checksumFix(out);
+        org.vnvdimm.acpi.AcpiChecksum.fix(out);
         return out;
     }
 
@@ -168,8 +168,7 @@ public final class SsdtBuilder {
         for (int i = 0; i < 4; i++) {
             out[v + i] = (byte) (memaAddr >>> (8 * i));
         }
-        out[CHECKSUM_OFFSET] = 0;
-        out[CHECKSUM_OFFSET] = checksumFix(out);
+        org.vnvdimm.acpi.AcpiChecksum.fix(out);
         return out;
     }
 
@@ -400,12 +399,4 @@ public final class SsdtBuilder {
         }
     }
 
-    /** The byte that makes the sum of {@code table} zero, given the current checksum byte is 0. */
-    private static byte checksumFix(byte[] table) {
-        int sum = 0;
-        for (byte b : table) {
-            sum += b & 0xFF;
-        }
-        return (byte) (-sum);
-    }
 }
