@@ -264,7 +264,7 @@ public final class Dom0Kernel extends ComponentBehavior {
         if (!r.isOk()) { adminDone(req, r.errno().neg(), "mkfs." + m.getType() + ": " + r.message()); return; }
         DaxFilesystem fs = r.value();
         if (m.getFragment() > 0) {
-            FsResult<?> f = fs.fragment((int) m.getFragment(), new SplittableRandom(cfg.seed() ^ 0x6d6b6673L));
+            FsResult<?> f = fs.fragment(m.getFragment(), new SplittableRandom(cfg.seed() ^ 0x6d6b6673L));
             if (!f.isOk()) { adminDone(req, f.errno().neg(), "mkfs: " + f.message()); return; }
         }
         mounts.put(m.getMount(), fs);
@@ -296,7 +296,7 @@ public final class Dom0Kernel extends ComponentBehavior {
     private void createFile(Envelope req, CreateFile c) {
         DaxFilesystem fs = fsOf(c.getPath());
         if (fs == null) { adminDone(req, Errno.ENOENT.neg(), "fallocate: " + c.getPath() + ": no DAX filesystem mounted there"); return; }
-        FsResult<FileInfo> r = fs.create(c.getPath(), c.getSizeBytes(), c.getExtents() > 0 ? (int) c.getExtents() : 1);
+        FsResult<FileInfo> r = fs.create(c.getPath(), c.getSizeBytes(), c.getExtents() > 0 ? c.getExtents() : 1);
         if (!r.isOk()) { adminDone(req, r.errno().neg(), "fallocate: " + r.message()); return; }
         List<FileRun> runs = fs.mapping(c.getPath(), 0, Long.MAX_VALUE).value();
         observeExtents(fs, c.getPath(), runs);

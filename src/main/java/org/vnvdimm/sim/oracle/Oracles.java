@@ -13,7 +13,6 @@ import org.vnvdimm.proto.*;
 import org.vnvdimm.ranges.ExtentMap;
 import org.vnvdimm.ranges.RangeSet;
 import org.vnvdimm.sim.platform.PlatformModel;
-import org.vnvdimm.sim.record.TraceFormatter;
 import org.vnvdimm.sim.wire.Wire;
 
 /**
@@ -321,6 +320,4 @@ public final class Oracles implements Wire.Observer {
         }
         return out;
     }
-
-    static String describe(long v) { return TraceFormatter.hex(v); }
 }

@@ -63,6 +63,21 @@ class BuiltinScenariosTest {
     }
 
     @Test
+    void xensManagementAreaStaysOutOfReachEvenWithoutThePmemCheck() {
+        var s = Runs.builtin("hostile-qemu-unchecked").toBuilder().setName("hostile-mgmt");
+        s.getDesignBuilder().setQemu("hostile-mgmt");
+        s.getExpectBuilder().clearViolations();
+        Runs.Run r = Runs.run(sim, s.build(), 1);
+        assertTrue(r.result().passed(), r.result().verdicts().toString());
+        // Dom0 lost the area from its iomem_caps at pmem_setup, so it cannot pass it on: -EPERM twice.
+        Envelope grant = r.delivered().stream().filter(e -> e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_iomem_permission
+                && e.getDomctl().getIomemPermission().getFirstMfn() < 0x28a200).findFirst().orElseThrow();
+        assertEquals(Errno.EPERM.neg(), r.answerTo(grant.getSeq()).getHypercallRet().getRc());
+        assertTrue(r.trace().stream().flatMap(t -> t.getObservedList().stream())
+                .anyMatch(o -> o.hasLog() && o.getLog().getText().contains("(hostile-mgmt): mapping MFNs 0x280002+0x10 at gfn 0x104000: -EPERM")));
+    }
+
+    @Test
     void aTooSmallManagementAreaIsEnospcAndTheGuestNeverBoots() {
         Runs.Run r = Runs.run(sim, Runs.builtin("mgmt-too-small"), 1);
         assertTrue(r.result().steps().stream().anyMatch(s -> s.rc() == Errno.ENOSPC.neg()), r.result().steps().toString());
