@@ -29,7 +29,9 @@ public final class Xenstored extends ComponentBehavior {
     static final int MAX_WATCHES = 1 << 16;
 
     private final TreeMap<String, String> nodes = new TreeMap<>();
-    private final List<Watch> watches = new ArrayList<>();
+    /** Watches by the path they watch, each list in registration order. */
+    private final TreeMap<String, List<Watch>> watches = new TreeMap<>();
+    private int watchCount;
 
     record Watch(String role, String path, String token) {}
 
@@ -93,14 +95,18 @@ public final class Xenstored extends ComponentBehavior {
                 ok(b);
             }
             case XS_WATCH -> {
-                if (watches.size() >= MAX_WATCHES) { error(r.getType(), "E2BIG"); return; }
-                watches.add(new Watch(e.getFrom(), p, r.getToken()));
+                if (watchCount >= MAX_WATCHES) { error(r.getType(), "E2BIG"); return; }
+                watches.computeIfAbsent(p, k -> new ArrayList<>()).add(new Watch(e.getFrom(), p, r.getToken()));
+                watchCount++;
                 ok(XsResponse.newBuilder().setType(XS_WATCH));
                 // xenstored fires every new watch once, so the watcher reads the current state.
                 send(e.getFrom(), Envelope.newBuilder().setXsWatchEvent(XsWatchEvent.newBuilder().setPath(p).setToken(r.getToken())));
             }
             case XS_UNWATCH -> {
-                boolean removed = watches.removeIf(w -> w.role().equals(e.getFrom()) && w.path().equals(p) && w.token().equals(r.getToken()));
+                List<Watch> at = watches.getOrDefault(p, new ArrayList<>());
+                boolean removed = at.removeIf(w -> w.role().equals(e.getFrom()) && w.token().equals(r.getToken()));
+                if (removed) watchCount--;
+                if (at.isEmpty()) watches.remove(p);
                 if (removed) ok(XsResponse.newBuilder().setType(XS_UNWATCH)); else error(r.getType(), "ENOENT");
             }
             default -> error(r.getType(), "EINVAL");
@@ -134,12 +140,24 @@ public final class Xenstored extends ComponentBehavior {
         }
     }
 
+    /**
+     * A watch fires for changes at or below its path, and for removal of a parent: so the watches on
+     * the changed path and its ancestors (root first), then those below it (in path order).
+     */
     private void fire(String changed) {
-        for (Watch w : watches) {
-            // A watch fires for changes at or below its path, and for removal of a parent.
-            if (changed.equals(w.path()) || changed.startsWith(w.path() + "/") || w.path().startsWith(changed + "/")) {
-                send(w.role(), Envelope.newBuilder().setXsWatchEvent(XsWatchEvent.newBuilder().setPath(changed).setToken(w.token())));
-            }
+        List<String> ancestors = new ArrayList<>();
+        for (int i = changed.indexOf('/', 1); i > 0; i = changed.indexOf('/', i + 1)) ancestors.add(changed.substring(0, i));
+        ancestors.add(changed);
+        if (!changed.equals("/")) ancestors.add(0, "/");
+        for (String a : ancestors) notify(watches.get(a), changed);
+        String below = changed.equals("/") ? "/" : changed + "/";
+        for (List<Watch> ws : watches.subMap(below, false, below + "\uffff", false).values()) notify(ws, changed);
+    }
+
+    private void notify(List<Watch> ws, String changed) {
+        if (ws == null) return;
+        for (Watch w : ws) {
+            send(w.role(), Envelope.newBuilder().setXsWatchEvent(XsWatchEvent.newBuilder().setPath(changed).setToken(w.token())));
         }
     }
 

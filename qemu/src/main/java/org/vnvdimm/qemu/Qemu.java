@@ -47,29 +47,66 @@ public final class Qemu extends ComponentBehavior {
         }
     }
 
-    /** The label area, read from the backing file at start; writes are flushed before the _DSM returns. */
+    /**
+     * The label area at the end of the backing file, cached page by page as _DSM calls touch it
+     * (QEMU reads it through its mapping, on demand). Writes are flushed to the file before the
+     * _DSM call returns to the guest.
+     */
     static final class CachedLabels implements LabelArea {
-        final byte[] bytes;
+        static final int PAGE = 4096;
+        final long sizeBytes;
         final boolean readOnly;
+        /** Loaded pages, by index; a loaded all-zero page is stored as null (costs nothing). */
+        final TreeMap<Long, byte[]> pages = new TreeMap<>();
         final List<long[]> dirty = new ArrayList<>();   // {offset, length}
 
-        CachedLabels(byte[] bytes, boolean readOnly) {
-            this.bytes = bytes;
+        CachedLabels(long sizeBytes, boolean readOnly) {
+            this.sizeBytes = sizeBytes;
             this.readOnly = readOnly;
         }
 
-        public long labelSizeBytes() { return bytes.length; }
+        public long labelSizeBytes() { return sizeBytes; }
+
+        boolean loaded(long page) { return pages.containsKey(page); }
+
+        void load(long page, byte[] data) {
+            boolean zero = true;
+            for (byte b : data) if (b != 0) { zero = false; break; }
+            pages.put(page, zero ? null : data);
+        }
 
         public byte[] read(long offset, int length) {
             byte[] out = new byte[length];
-            System.arraycopy(bytes, (int) offset, out, 0, length);
+            for (int done = 0; done < length; ) {
+                long at = offset + done;
+                long page = at / PAGE;
+                int in = (int) (at % PAGE), n = Math.min(length - done, PAGE - in);
+                if (!pages.containsKey(page)) throw new IllegalStateException("label page " + page + " read before it was loaded");
+                byte[] p = pages.get(page);
+                if (p != null) System.arraycopy(p, in, out, done, n);
+                done += n;
+            }
             return out;
         }
 
         public void write(long offset, byte[] data) {
-            System.arraycopy(data, 0, bytes, (int) offset, data.length);
+            for (int done = 0; done < data.length; ) {
+                long at = offset + done;
+                long page = at / PAGE;
+                int in = (int) (at % PAGE), n = Math.min(data.length - done, PAGE - in);
+                byte[] p = pages.get(page);
+                if (p == null) {
+                    if (!pages.containsKey(page)) throw new IllegalStateException("label page " + page + " written before it was loaded");
+                    p = new byte[PAGE];
+                    pages.put(page, p);
+                }
+                System.arraycopy(data, done, p, in, n);
+                done += n;
+            }
             dirty.add(new long[] {offset, data.length});
         }
+
+        byte[] bytes(long offset, int length) { return read(offset, length); }
 
         public boolean readOnly() { return readOnly; }
     }
@@ -175,7 +212,8 @@ public final class Qemu extends ComponentBehavior {
                     if (!computeRuns(v, f.getExtentsList())) return;
                     observe(Observation.newBuilder().setVnvdimm(VnvdimmLayout.newBuilder().setDomid(domid)
                             .setGfn(v.dev.address() >>> PAGE_SHIFT).setNr(v.dev.regionSizeBytes() >>> PAGE_SHIFT).setPath(v.path).setFilePgoff(0)).build());
-                    loadLabels(v, () -> mapRuns(v, 0, () -> setupNext(i + 1)));
+                    if (v.dev.labelSizeBytes() > 0) v.labels = new CachedLabels(v.dev.labelSizeBytes(), v.dev.readOnly());
+                    mapRuns(v, 0, () -> setupNext(i + 1));
                 });
             });
         });
@@ -202,28 +240,6 @@ public final class Qemu extends ComponentBehavior {
             return false;
         }
         return true;
-    }
-
-    private void loadLabels(Vnvdimm v, Runnable k) {
-        long size = v.dev.labelSizeBytes();
-        if (size == 0) { k.run(); return; }
-        byte[] buf = new byte[(int) size];
-        readLabelChunk(v, buf, 0, () -> {
-            v.labels = new CachedLabels(buf, v.dev.readOnly());
-            k.run();
-        });
-    }
-
-    private void readLabelChunk(Vnvdimm v, byte[] buf, int off, Runnable k) {
-        if (off >= buf.length) { k.run(); return; }
-        int n = Math.min(buf.length - off, 1 << 20);
-        call(Roles.DOM0, Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath(v.path)
-                .setOffset(v.dev.labelOffsetInBackendBytes() + off).setLen(n)), r -> {
-            FileIoReply io = r.getFileIoReply();
-            if (io.getRc() != n) { die("reading the label area of %s: %s", v.path, Errno.name(io.getRc())); return; }
-            io.getData().copyTo(buf, off);
-            readLabelChunk(v, buf, off + n, k);
-        });
     }
 
     private void mapRuns(Vnvdimm v, int i, Runnable k) {
@@ -427,8 +443,63 @@ public final class Qemu extends ComponentBehavior {
         call(Roles.XEN, Envelope.newBuilder().setForeignMemAccess(ForeignMemAccess.newBuilder().setDomid(domid).setGpa(page).setLen(PAGE_SIZE)), r -> {
             MemAccessDone d = r.getMemAccessDone();
             if (d.getRc() != 0) { log("qemu-%d: cannot read _DSM buffer %#x: %s", domid, page, Errno.name(d.getRc())); ioreqDone(0); return; }
-            byte[] out = dsm.process(d.getData().toByteArray());
-            flushLabels(0, () -> writeGuest(page, out, 0, rc -> ioreqDone(0)));
+            byte[] in = d.getData().toByteArray();
+            loadLabelsFor(in, () -> {
+                byte[] out = dsm.process(in);
+                flushLabels(0, () -> writeGuest(page, out, 0, rc -> ioreqDone(0)));
+            }, () -> writeGuest(page, unsupported(), 0, rc -> ioreqDone(0)));
+        });
+    }
+
+    /**
+     * A Get/Set Label Data call (functions 5, 6) names an offset and length in its Arg3; the pages
+     * it touches are read from the backing file first, so the emulation sees the file's bytes.
+     * Anything malformed is left for the emulator to refuse with its status codes.
+     */
+    private void loadLabelsFor(byte[] in, Runnable k, Runnable failed) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(in).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long handle = b.getInt(0) & 0xffffffffL, function = b.getInt(8) & 0xffffffffL;
+        long offset = b.getInt(12) & 0xffffffffL, length = b.getInt(16) & 0xffffffffL;
+        Vnvdimm found = null;
+        for (Vnvdimm x : vnvdimms) if (x.dev.slot() + 1 == handle) found = x;
+        final Vnvdimm v = found;
+        if (v == null || v.labels == null || (function != 5 && function != 6) || length == 0 || offset + length > v.labels.sizeBytes) {
+            k.run();
+            return;
+        }
+        loadPages(v, offset / CachedLabels.PAGE, (offset + length - 1) / CachedLabels.PAGE, k, failed);
+    }
+
+    /** The output page of a call that could not be served: RLEN 8, status 1 ("not supported"). */
+    private static byte[] unsupported() {
+        byte[] out = new byte[(int) PAGE_SIZE];
+        out[0] = 8;
+        out[4] = 1;
+        return out;
+    }
+
+    private void loadPages(Vnvdimm v, long page, long last, Runnable k, Runnable failed) {
+        while (page <= last && v.labels.loaded(page)) page++;
+        if (page > last) { k.run(); return; }
+        long first = page;
+        long stop = first;
+        while (stop + 1 <= last && !v.labels.loaded(stop + 1)) stop++;
+        final long end = stop;
+        final long n = (end - first + 1) * CachedLabels.PAGE;
+        final long from = first;
+        call(Roles.DOM0, Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath(v.path)
+                .setOffset(v.dev.labelOffsetInBackendBytes() + first * CachedLabels.PAGE).setLen(n)), r -> {
+            FileIoReply io = r.getFileIoReply();
+            if (io.getRc() != n) {
+                log("qemu-%d: reading label pages of %s: %s; _DSM answered 'not supported'", domid, v.path, Errno.name(io.getRc()));
+                failed.run();   // never serve label bytes that were not read from the file
+                return;
+            }
+            byte[] data = io.getData().toByteArray();
+            for (long p = from; p <= end; p++) {
+                v.labels.load(p, java.util.Arrays.copyOfRange(data, (int) ((p - from) * CachedLabels.PAGE), (int) ((p - from + 1) * CachedLabels.PAGE)));
+            }
+            loadPages(v, end + 1, last, k, failed);
         });
     }
 
@@ -439,7 +510,7 @@ public final class Qemu extends ComponentBehavior {
         if (v.labels == null || v.labels.dirty.isEmpty()) { flushLabels(i + 1, k); return; }
         long[] d = v.labels.dirty.remove(0);
         call(Roles.DOM0, Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath(v.path).setOffset(v.dev.labelOffsetInBackendBytes() + d[0])
-                .setWrite(true).setData(ByteString.copyFrom(v.labels.bytes, (int) d[0], (int) d[1]))), r -> {
+                .setWrite(true).setData(ByteString.copyFrom(v.labels.bytes(d[0], (int) d[1])))), r -> {
             if (r.getFileIoReply().getRc() < 0) log("qemu-%d: label write to %s failed: %s", domid, v.path, Errno.name(r.getFileIoReply().getRc()));
             flushLabels(i, k);
         });

@@ -57,11 +57,15 @@ final class RunCommand implements Callable<Integer> {
         Files.createDirectories(dir);
         Path bin = dir.resolve("trace.bin");
         RunResult result;
+        // Wall-clock time is measured around the run, for the user; nothing inside the run sees it.
+        long t0 = System.nanoTime();
         try (Simulator sim = new Simulator()) {
             result = sim.run(sc, s, bin, Recorders.none());
         }
+        long t1 = System.nanoTime();
         PrintStream o = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
         TraceFiles.Written w = TraceFiles.write(dir, bin, result.summary());
+        long t2 = System.nanoTime();
         if (!quiet) {
             try (TraceReader r = new TraceReader(bin)) {
                 w.shape().text(verbose ? TraceText.Detail.VERBOSE : TraceText.Detail.NORMAL).render(r.iterator(), o::println);
@@ -71,6 +75,8 @@ final class RunCommand implements Callable<Integer> {
         List<Path> files = new java.util.ArrayList<>(w.files());
         files.add(0, bin);
         summary(o, sc, s, result, files);
+        o.printf("took %.2f s to simulate, %.2f s to write the trace files%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        o.flush();
         return result.passed() ? Main.EXIT_OK : Main.EXIT_EXPECTATION_FAILED;
     }
 

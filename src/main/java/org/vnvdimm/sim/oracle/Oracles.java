@@ -58,7 +58,9 @@ public final class Oracles implements Wire.Observer {
     }
     private final ExtentMap<Owner> domUOwners = new ExtentMap<>();
     private final TreeMap<String, ExtentMap<Run>> files = new TreeMap<>();
-    private final List<Layout> layouts = new ArrayList<>();
+    /** vNVDIMM layouts by domain and by backing file: lookups stay O(log) with a thousand guests. */
+    private final TreeMap<Integer, List<Layout>> layoutsByDomain = new TreeMap<>();
+    private final TreeMap<String, List<Layout>> layoutsByPath = new TreeMap<>();
     private final TreeMap<Integer, ExtentMap<Bytes>> shadow = new TreeMap<>();
     // Looked up by (role, tag) only.
     private final Map<String, GuestMemAccess> pendingAccess = new HashMap<>();
@@ -209,12 +211,16 @@ public final class Oracles implements Wire.Observer {
                 ExtentMap<Run> f = runs();
                 for (FileExtent x : o.getFileExtents().getExtentsList()) f.put(x.getFilePgoff(), x.getNr(), new Run(x.getMfn()));
                 files.put(o.getFileExtents().getPath(), f);
-                for (Layout l : layouts) if (l.path().equals(o.getFileExtents().getPath())) touched.add(new long[] {l.domid(), l.gfn(), l.nr()});
+                for (Layout l : layoutsByPath.getOrDefault(o.getFileExtents().getPath(), List.of())) touched.add(new long[] {l.domid(), l.gfn(), l.nr()});
             }
             case VNVDIMM -> {
                 VnvdimmLayout v = o.getVnvdimm();
-                layouts.removeIf(l -> l.domid() == v.getDomid() && l.gfn() == v.getGfn());
-                if (!v.getRemoved()) layouts.add(new Layout(v.getDomid(), v.getGfn(), v.getNr(), v.getPath(), v.getFilePgoff()));
+                removeLayouts(l -> l.domid() == v.getDomid() && l.gfn() == v.getGfn(), v.getDomid());
+                if (!v.getRemoved()) {
+                    Layout l = new Layout(v.getDomid(), v.getGfn(), v.getNr(), v.getPath(), v.getFilePgoff());
+                    layoutsByDomain.computeIfAbsent(l.domid(), k -> new ArrayList<>()).add(l);
+                    layoutsByPath.computeIfAbsent(l.path(), k -> new ArrayList<>()).add(l);
+                }
                 touched.add(new long[] {v.getDomid(), v.getGfn(), v.getNr()});
             }
             case GUEST_CHECK -> {
@@ -233,13 +239,26 @@ public final class Oracles implements Wire.Observer {
                         created.remove(s.getDomid());
                         mmio.remove(s.getDomid());
                         shadow.remove(s.getDomid());
-                        layouts.removeIf(l -> l.domid() == s.getDomid());
+                        removeLayouts(l -> true, s.getDomid());
                     }
                     default -> { }
                 }
             }
             default -> { }
         }
+    }
+
+    private void removeLayouts(java.util.function.Predicate<Layout> which, int domid) {
+        List<Layout> mine = layoutsByDomain.get(domid);
+        if (mine == null) return;
+        for (Layout l : List.copyOf(mine)) {
+            if (!which.test(l)) continue;
+            mine.remove(l);
+            List<Layout> p = layoutsByPath.get(l.path());
+            p.remove(l);
+            if (p.isEmpty()) layoutsByPath.remove(l.path());
+        }
+        if (mine.isEmpty()) layoutsByDomain.remove(domid);
     }
 
     /** No domain maps RAM or Xen's management area; no guest maps frames another guest maps. */
@@ -278,8 +297,8 @@ public final class Oracles implements Wire.Observer {
     private void checkCoherence(int domid, long gfn, long nr, Envelope e, List<Verdict> out) {
         ExtentMap<Run> m = mmio.get(domid);
         if (m == null) return;
-        for (Layout l : layouts) {
-            if (l.domid() != domid || gfn >= l.gfn() + l.nr() || l.gfn() >= gfn + nr) continue;
+        for (Layout l : layoutsByDomain.getOrDefault(domid, List.of())) {
+            if (gfn >= l.gfn() + l.nr() || l.gfn() >= gfn + nr) continue;
             ExtentMap<Run> f = files.get(l.path());
             long from = Math.max(gfn, l.gfn()), to = Math.min(gfn + nr, l.gfn() + l.nr());
             for (ExtentMap.Extent<Run> x : m.overlapping(from, to - from)) {
