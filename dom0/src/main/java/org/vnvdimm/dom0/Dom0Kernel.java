@@ -410,8 +410,9 @@ public final class Dom0Kernel extends ComponentBehavior {
         FileIo io = e.getFileIo();
         DaxFilesystem fs = fsOf(io.getPath());
         long len = io.getWrite() ? io.getData().size() : io.getLen();
-        if (fs == null || !fs.stat(io.getPath()).isOk()) { fileIoDone(e, Errno.ENOENT.neg(), null); return; }
-        long size = fs.stat(io.getPath()).value().sizeBytes();
+        FsResult<FileInfo> st = fs == null ? null : fs.stat(io.getPath());
+        if (st == null || !st.isOk()) { fileIoDone(e, Errno.ENOENT.neg(), null); return; }
+        long size = st.value().sizeBytes();
         if (io.getOffset() < 0 || len <= 0 || len > MAX_FILE_IO_BYTES || io.getOffset() > size - len) {
             fileIoDone(e, Errno.EINVAL.neg(), null);
             return;

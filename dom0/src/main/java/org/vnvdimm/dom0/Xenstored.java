@@ -8,7 +8,6 @@ import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import org.vnvdimm.contract.ComponentBehavior;
 import org.vnvdimm.contract.Roles;
@@ -56,7 +55,7 @@ public final class Xenstored extends ComponentBehavior {
             error(r.getType(), err);
             return;
         }
-        String p = normalize(r.getPath());
+        String p = r.getPath();
         switch (r.getType()) {
             case XS_READ -> {
                 String v = nodes.get(p);
@@ -130,8 +129,6 @@ public final class Xenstored extends ComponentBehavior {
         return null;
     }
 
-    private static String normalize(String p) { return p; }
-
     private void createParents(String p) {
         int i = p.indexOf('/', 1);
         while (i > 0) {
@@ -166,7 +163,4 @@ public final class Xenstored extends ComponentBehavior {
     private void error(int type, String err) {
         reply(Envelope.newBuilder().setXsResponse(XsResponse.newBuilder().setType(XS_ERROR).setError(err)));
     }
-
-    /** The store's content, for tests. */
-    Map<String, String> snapshot() { return new TreeMap<>(nodes); }
 }

@@ -130,8 +130,6 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
         observe(Observation.newBuilder().setLog(Log.newBuilder().setText(String.format(fmt, args))).build());
     }
 
-    protected int outstandingCalls() { return pending.size(); }
-
     /** A message this component refuses (malformed, out of protocol); logged, never thrown at the wire. */
     public static final class ProtocolError extends RuntimeException {
         private static final long serialVersionUID = 1L;

@@ -9,7 +9,6 @@ import akka.actor.typed.javadsl.Behaviors;
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -105,8 +104,6 @@ public final class Qemu extends ComponentBehavior {
             }
             dirty.add(new long[] {offset, data.length});
         }
-
-        byte[] bytes(long offset, int length) { return read(offset, length); }
 
         public boolean readOnly() { return readOnly; }
     }
@@ -510,7 +507,7 @@ public final class Qemu extends ComponentBehavior {
         if (v.labels == null || v.labels.dirty.isEmpty()) { flushLabels(i + 1, k); return; }
         long[] d = v.labels.dirty.remove(0);
         call(Roles.DOM0, Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath(v.path).setOffset(v.dev.labelOffsetInBackendBytes() + d[0])
-                .setWrite(true).setData(ByteString.copyFrom(v.labels.bytes(d[0], (int) d[1])))), r -> {
+                .setWrite(true).setData(ByteString.copyFrom(v.labels.read(d[0], (int) d[1])))), r -> {
             if (r.getFileIoReply().getRc() < 0) log("qemu-%d: label write to %s failed: %s", domid, v.path, Errno.name(r.getFileIoReply().getRc()));
             flushLabels(i, k);
         });
@@ -519,6 +516,4 @@ public final class Qemu extends ComponentBehavior {
     private void ioreqDone(long data) {
         send(Roles.XEN, Envelope.newBuilder().setIoreqDone(IoreqDone.newBuilder().setDomid(domid).setData(data)));
     }
-
-    Optional<DsmEmulator> emulator() { return Optional.ofNullable(dsm); }
 }

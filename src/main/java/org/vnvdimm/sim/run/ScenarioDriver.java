@@ -2,7 +2,6 @@ package org.vnvdimm.sim.run;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.vnvdimm.contract.Errno;
 import org.vnvdimm.contract.Roles;
 import org.vnvdimm.proto.AdminCommand;
 import org.vnvdimm.proto.DomainConfig;
@@ -94,6 +93,4 @@ public final class ScenarioDriver implements Wire.Driver {
         for (StepOutcome o : outcomes) if (o.rc() != 0) f.add(o);
         return f;
     }
-
-    static String rc(int rc) { return Errno.name(rc); }
 }
