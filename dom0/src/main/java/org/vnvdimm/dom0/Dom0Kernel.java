@@ -1,5 +1,7 @@
 package org.vnvdimm.dom0;
 
+import java.util.Locale;
+
 import static org.vnvdimm.contract.XenAbi.*;
 
 import akka.actor.typed.ActorRef;
@@ -239,7 +241,7 @@ public final class Dom0Kernel extends ComponentBehavior {
                 .append(",\"uuid\":\"").append(ns.uuid()).append('"');
         if (ns.blockDeviceName() != null) b.append(",\"blockdev\":\"").append(ns.blockDeviceName()).append('"');
         if (!ns.xenReserveSpa().isEmpty()) {
-            b.append(",\"xen_reserve\":\"").append(String.format("%#x-%#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn())).append('"');
+            b.append(",\"xen_reserve\":\"").append(String.format(Locale.ROOT, "%#x-%#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn())).append('"');
         }
         return b.append('}').toString();
     }
@@ -275,7 +277,7 @@ public final class Dom0Kernel extends ComponentBehavior {
         mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(dev.spaStartBytes()).setData(ByteString.copyFrom(sb)), d -> {
             if (d.getRc() != 0) { adminDone(req, d.getRc(), "mkfs: superblock write failed"); return; }
             log("%s (%s): mounted filesystem with DAX on %s", m.getType().toUpperCase(java.util.Locale.ROOT), dev.name(), m.getMount());
-            adminDone(req, 0, String.format("%s on %s, %d blocks of 4 KiB", m.getMount(), dev.path(), fs.totalBlocks()));
+            adminDone(req, 0, String.format(Locale.ROOT, "%s on %s, %d blocks of 4 KiB", m.getMount(), dev.path(), fs.totalBlocks()));
         });
     }
 
@@ -303,7 +305,7 @@ public final class Dom0Kernel extends ComponentBehavior {
         // Newly allocated DAX blocks read as zeros: the filesystem zeroes them before handing them out.
         int[] left = {0};
         for (FileRun run : runs) if (!run.hole()) left[0]++;
-        Runnable finish = () -> adminDone(req, 0, String.format("%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
+        Runnable finish = () -> adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
         if (left[0] == 0) { finish.run(); return; }
         for (FileRun run : runs) {
             if (run.hole()) continue;
@@ -389,14 +391,14 @@ public final class Dom0Kernel extends ComponentBehavior {
     private String sysfsNode(String path) {
         String[] p = path.split("/");
         if (p.length == 6 && path.startsWith("/sys/block/") && p[4].equals("device") && p[5].equals("resource")) {
-            return String.format("%#x", nd.namespaceByDevice(p[3]).resource());
+            return String.format(Locale.ROOT, "%#x", nd.namespaceByDevice(p[3]).resource());
         }
         if (p.length == 7 && path.startsWith("/sys/bus/nd/devices/")) {
             Namespace ns = nd.namespace(p[5]);
             return switch (p[6]) {
                 case "xen_reserve" -> ns.xenReserveSpa().isEmpty() ? null
-                        : String.format("%#x %#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn());
-                case "xen_data" -> String.format("%#x %#x", ns.dataSpa().startMfn(), ns.dataSpa().endMfn());
+                        : String.format(Locale.ROOT, "%#x %#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn());
+                case "xen_data" -> String.format(Locale.ROOT, "%#x %#x", ns.dataSpa().startMfn(), ns.dataSpa().endMfn());
                 case "size" -> Long.toString(ns.dataSpa().sizeBytes());
                 case "mode" -> ns.mode().ndctlName();
                 default -> null;

@@ -1,5 +1,7 @@
 package org.vnvdimm.dom0;
 
+import java.util.Locale;
+
 import static org.vnvdimm.contract.XenAbi.*;
 
 import akka.actor.typed.ActorRef;
@@ -137,15 +139,15 @@ public final class Toolstack extends ComponentBehavior {
     private void setupMgmtThenData(Envelope req, long ms, long me, long ds, long de) {
         hypercall(pmemSetupCall(PMEM_REGION_TYPE_MGMT, ms, me, ms, me), r1 -> {
             if (r1.getRc() != 0) {
-                done(req, r1.getRc(), String.format("xl: pmem-setup -m %#x %#x failed: %s", ms, me, Errno.name(r1.getRc())));
+                done(req, r1.getRc(), String.format(Locale.ROOT, "xl: pmem-setup -m %#x %#x failed: %s", ms, me, Errno.name(r1.getRc())));
                 return;
             }
             hypercall(pmemSetupCall(PMEM_REGION_TYPE_DATA, ds, de, ms, me), r2 -> {
                 if (r2.getRc() != 0) {
-                    done(req, r2.getRc(), String.format("xl: pmem-setup -d %#x %#x %#x %#x failed: %s", ds, de, ms, me, Errno.name(r2.getRc())));
+                    done(req, r2.getRc(), String.format(Locale.ROOT, "xl: pmem-setup -d %#x %#x %#x %#x failed: %s", ds, de, ms, me, Errno.name(r2.getRc())));
                     return;
                 }
-                done(req, 0, String.format("management MFNs %#x-%#x, data MFNs %#x-%#x", ms, me, ds, de));
+                done(req, 0, String.format(Locale.ROOT, "management MFNs %#x-%#x, data MFNs %#x-%#x", ms, me, ds, de));
             });
         });
     }

@@ -1,5 +1,7 @@
 package org.vnvdimm.guest;
 
+import java.util.Locale;
+
 import static org.vnvdimm.contract.XenAbi.*;
 
 import akka.actor.typed.ActorRef;
@@ -265,7 +267,7 @@ public final class Guest extends ComponentBehavior {
                     try {
                         LabelClient.LabelRead lr = lc.decodeLabelStorageRead(n, rd);
                         check("acpi-dsm-labels", lr.status() == 0 && lr.data().length == n,
-                                String.format("nmem%d: label area %d bytes, read %d at offset 0, status %#x", i, info.labelSizeBytes(), lr.data().length, lr.status()));
+                                String.format(Locale.ROOT, "nmem%d: label area %d bytes, read %d at offset 0, status %#x", i, info.labelSizeBytes(), lr.data().length, lr.status()));
                     } catch (AmlFaultException | IllegalArgumentException ex) {
                         check("acpi-dsm-labels", false, "_LSR: " + ex.getMessage());
                     }
@@ -335,7 +337,7 @@ public final class Guest extends ComponentBehavior {
             pattern.add(page);
         }
         writePattern(r, pattern, 0, () -> verifyPattern(r, pattern, 0, 0, bad -> {
-            check("data-readback", bad == 0, String.format("vNVDIMM %d: %d page(s) at gpa %#x written and read back, %d differ", i, pattern.size(), r.gpa(), bad));
+            check("data-readback", bad == 0, String.format(Locale.ROOT, "vNVDIMM %d: %d page(s) at gpa %#x written and read back, %d differ", i, pattern.size(), r.gpa(), bad));
             workload(i + 1);
         }));
     }

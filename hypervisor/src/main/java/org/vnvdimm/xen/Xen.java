@@ -1,5 +1,7 @@
 package org.vnvdimm.xen;
 
+import java.util.Locale;
+
 import static org.vnvdimm.contract.XenAbi.*;
 
 import akka.actor.typed.ActorRef;
@@ -190,7 +192,7 @@ public final class Xen extends ComponentBehavior {
     private void ret(long rc) { reply(Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(rc))); }
 
     private void retErr(Errno err, String why) {
-        if (why != null) log("(XEN) %s: %s -> -%s", current().getPayloadCase().name().toLowerCase(), why, err.name());
+        if (why != null) log("(XEN) %s: %s -> -%s", current().getPayloadCase().name().toLowerCase(Locale.ROOT), why, err.name());
         ret(err.neg());
     }
 
@@ -245,7 +247,7 @@ public final class Xen extends ComponentBehavior {
             retErr(Errno.EINVAL, "pmem_add: areas outside the region or overlapping");
             return;
         }
-        if (heap.ram().intersects(s, t)) { retErr(Errno.EINVAL, String.format("pmem_add: pfns %#x-%#x overlap RAM", s, t)); return; }
+        if (heap.ram().intersects(s, t)) { retErr(Errno.EINVAL, String.format(Locale.ROOT, "pmem_add: pfns %#x-%#x overlap RAM", s, t)); return; }
         if (pmem.reported().intersects(s, t)) { retErr(Errno.EEXIST, null); return; }
         if (rsv && mgmtPagesFor(a.getRsvEpfn() - a.getRsvSpfn()) + mgmtPagesFor(a.getDataEpfn() - a.getDataSpfn())
                 > a.getRsvEpfn() - a.getRsvSpfn()) {
@@ -256,7 +258,7 @@ public final class Xen extends ComponentBehavior {
         domains.get(0).iomemCaps.add(s, t);
         observe(pmemArea(PmemArea.Kind.REPORTED, s, t, a.getPxm()));
         log("(XEN) pmem: pfns %#x - %#x reported by Dom0 (pxm %d)%s", s, t, a.getPxm(),
-                rsv ? String.format(", reserved %#x - %#x, data %#x - %#x", a.getRsvSpfn(), a.getRsvEpfn(), a.getDataSpfn(), a.getDataEpfn()) : "");
+                rsv ? String.format(Locale.ROOT, ", reserved %#x - %#x, data %#x - %#x", a.getRsvSpfn(), a.getRsvEpfn(), a.getDataSpfn(), a.getDataEpfn()) : "");
         if (rsv) {
             setupMgmt(a.getRsvSpfn(), a.getRsvEpfn());
             setupData(a.getDataSpfn(), a.getDataEpfn(), pmem.mgmtMatching(a.getRsvSpfn(), a.getRsvEpfn()));
@@ -528,7 +530,7 @@ public final class Xen extends ComponentBehavior {
         if (d == null) { ret(Errno.ESRCH.neg()); return; }
         Domain caller = domains.get(0);
         if (!caller.iomemCaps.containsAll(mfn, end + 1)) {
-            retErr(Errno.EPERM, String.format("iomem_permission: caller lacks MFNs %#x - %#x", mfn, end));
+            retErr(Errno.EPERM, String.format(Locale.ROOT, "iomem_permission: caller lacks MFNs %#x - %#x", mfn, end));
             return;
         }
         if (p.getAllowAccess() != 0) d.iomemCaps.add(mfn, end + 1); else d.iomemCaps.remove(mfn, end + 1);
@@ -542,7 +544,7 @@ public final class Xen extends ComponentBehavior {
         long mfnEnd = inclusiveEnd(mfn, nr);
         long gfnEnd = inclusiveEnd(gfn, nr);
         if (nr == 0 || mfnEnd < 0 || beyondPaddr(mfnEnd) || gfnEnd < 0 || beyondPaddr(gfnEnd)) {
-            retErr(Errno.EINVAL, String.format("memory_mapping: bad range gfn=%#x mfn=%#x nr=%#x", gfn, mfn, nr));
+            retErr(Errno.EINVAL, String.format(Locale.ROOT, "memory_mapping: bad range gfn=%#x mfn=%#x nr=%#x", gfn, mfn, nr));
             return;
         }
         if (m.getAddMapping() != DPCI_ADD_MAPPING && m.getAddMapping() != DPCI_REMOVE_MAPPING) {
@@ -553,7 +555,7 @@ public final class Xen extends ComponentBehavior {
         if (d == null) { ret(Errno.ESRCH.neg()); return; }
         Domain caller = domains.get(callerDomid(e));
         if (!caller.iomemCaps.containsAll(mfn, mfnEnd + 1) || !d.iomemCaps.containsAll(mfn, mfnEnd + 1)) {
-            retErr(Errno.EPERM, String.format("memory_mapping: d%d or caller lacks iomem access to MFNs %#x - %#x", d.domid, mfn, mfnEnd));
+            retErr(Errno.EPERM, String.format(Locale.ROOT, "memory_mapping: d%d or caller lacks iomem access to MFNs %#x - %#x", d.domid, mfn, mfnEnd));
             return;
         }
         if (m.getAddMapping() == DPCI_ADD_MAPPING) {
@@ -586,15 +588,15 @@ public final class Xen extends ComponentBehavior {
      * domain has mapped. Null when allowed.
      */
     private String pmemMappingRefusal(Domain d, long s, long t) {
-        if (heap.ram().intersects(s, t)) return String.format("MFNs %#x - %#x are RAM", s, t);
-        if (pmem.mgmtAreas().intersects(s, t)) return String.format("MFNs %#x - %#x are Xen's management area", s, t);
+        if (heap.ram().intersects(s, t)) return String.format(Locale.ROOT, "MFNs %#x - %#x are RAM", s, t);
+        if (pmem.mgmtAreas().intersects(s, t)) return String.format(Locale.ROOT, "MFNs %#x - %#x are Xen's management area", s, t);
         if (d.domid == 0) {
-            return pmem.reported().containsAll(s, t) ? null : String.format("MFNs %#x - %#x are not pmem reported by Dom0", s, t);
+            return pmem.reported().containsAll(s, t) ? null : String.format(Locale.ROOT, "MFNs %#x - %#x are not pmem reported by Dom0", s, t);
         }
-        if (!pmem.dataAreas().containsAll(s, t)) return String.format("MFNs %#x - %#x are not a pmem data area", s, t);
+        if (!pmem.dataAreas().containsAll(s, t)) return String.format(Locale.ROOT, "MFNs %#x - %#x are not a pmem data area", s, t);
         for (ExtentMap.Extent<PmemRegistry.Owner> o : pmem.owners().overlapping(s, t - s)) {
             if (o.value().domid() != d.domid && o.value().domid() != 0) {
-                return String.format("MFNs %#x - %#x are mapped by d%d", o.start(), o.end(), o.value().domid());
+                return String.format(Locale.ROOT, "MFNs %#x - %#x are mapped by d%d", o.start(), o.end(), o.value().domid());
             }
         }
         return null;

@@ -1,5 +1,7 @@
 package org.vnvdimm.acpi;
 
+import java.util.Locale;
+
 /** Little-endian accessors and range checks shared by the ACPI encoders and decoders. */
 final class Le {
     private Le() {
@@ -80,7 +82,7 @@ final class Le {
             if (ch >= 0x20 && ch < 0x7F) {
                 sb.append(ch);
             } else {
-                sb.append(String.format("\\x%02X", (int) ch));
+                sb.append(String.format(Locale.ROOT, "\\x%02X", (int) ch));
             }
         }
         return sb.toString();

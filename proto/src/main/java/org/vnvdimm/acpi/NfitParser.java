@@ -1,5 +1,7 @@
 package org.vnvdimm.acpi;
 
+import java.util.Locale;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -51,7 +53,7 @@ public final class NfitParser {
         int sum = AcpiChecksum.sum(table);
         if (sum != 0) {
             int stored = table[AcpiChecksum.CHECKSUM_OFFSET] & 0xFF;
-            throw new AcpiParseException(AcpiChecksum.CHECKSUM_OFFSET, "Checksum", String.format(
+            throw new AcpiParseException(AcpiChecksum.CHECKSUM_OFFSET, "Checksum", String.format(Locale.ROOT, 
                     "bytes sum to 0x%02X, not 0; stored checksum 0x%02X should be 0x%02X", sum, stored,
                     (stored - sum) & 0xFF));
         }
@@ -189,13 +191,13 @@ public final class NfitParser {
             }
             if (spa.rangeLengthBytes() != 0
                     && Long.compareUnsigned(spa.rangeBase(), -1L - (spa.rangeLengthBytes() - 1)) > 0) {
-                throw new AcpiParseException(p + 40, "System Physical Address Range Length", String.format(
+                throw new AcpiParseException(p + 40, "System Physical Address Range Length", String.format(Locale.ROOT, 
                         "range 0x%X + 0x%X wraps past 2^64", spa.rangeBase(), spa.rangeLengthBytes()));
             }
             for (int j : spaPositions) {
                 NfitSpaRange other = (NfitSpaRange) structures.get(j);
                 if (other.rangeTypeGuid().equals(spa.rangeTypeGuid()) && overlaps(other, spa)) {
-                    throw new AcpiParseException(p + 32, "System Physical Address Range Base", String.format(
+                    throw new AcpiParseException(p + 32, "System Physical Address Range Base", String.format(Locale.ROOT, 
                             "[0x%X, 0x%X) of SPA index %d overlaps [0x%X, 0x%X) of SPA index %d at offset %d "
                                     + "(same address range type %s)", spa.rangeBase(), spa.rangeEnd(),
                             spa.rangeIndex(), other.rangeBase(), other.rangeEnd(), other.rangeIndex(),
@@ -210,7 +212,7 @@ public final class NfitParser {
                     && !spaIndexes.contains(map.spaRangeIndex())) {
                 List<Integer> known = new ArrayList<>(spaIndexes);
                 Collections.sort(known);
-                throw new AcpiParseException(offsets.get(i) + 12, "SPA Range Structure Index", String.format(
+                throw new AcpiParseException(offsets.get(i) + 12, "SPA Range Structure Index", String.format(Locale.ROOT, 
                         "memory device handle 0x%X refers to SPA index %d, but the SPA ranges present have %s",
                         map.deviceHandle(), map.spaRangeIndex(), known.isEmpty() ? "none" : "indexes " + known));
             }

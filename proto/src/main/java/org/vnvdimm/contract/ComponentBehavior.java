@@ -1,5 +1,7 @@
 package org.vnvdimm.contract;
 
+import java.util.Locale;
+
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AbstractBehavior;
@@ -127,7 +129,7 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
     protected void observe(Observation o) { step.addObserved(o); }
 
     protected void log(String fmt, Object... args) {
-        observe(Observation.newBuilder().setLog(Log.newBuilder().setText(String.format(fmt, args))).build());
+        observe(Observation.newBuilder().setLog(Log.newBuilder().setText(String.format(Locale.ROOT, fmt, args))).build());
     }
 
     /** A message this component refuses (malformed, out of protocol); logged, never thrown at the wire. */

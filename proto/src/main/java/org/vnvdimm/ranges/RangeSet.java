@@ -1,5 +1,7 @@
 package org.vnvdimm.ranges;
 
+import java.util.Locale;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -142,7 +144,7 @@ public final class RangeSet {
         StringBuilder b = new StringBuilder("{");
         for (Map.Entry<Long, Long> e : ranges.entrySet()) {
             if (b.length() > 1) b.append(", ");
-            b.append(String.format("[%#x, %#x)", e.getKey(), e.getValue()));
+            b.append(String.format(Locale.ROOT, "[%#x, %#x)", e.getKey(), e.getValue()));
         }
         return b.append('}').toString();
     }

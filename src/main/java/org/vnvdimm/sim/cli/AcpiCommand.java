@@ -1,5 +1,7 @@
 package org.vnvdimm.sim.cli;
 
+import java.util.Locale;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -47,7 +49,7 @@ final class AcpiCommand implements Callable<Integer> {
         Files.createDirectories(out);
         for (QemuConfig.MemoryDevice d : t.config().memoryDevices()) {
             System.out.printf("%-7s slot %d  addr %#x  size %#x  node %d%s%n", d.kind().driver(), d.slot(), d.address(), d.regionSizeBytes(), d.node(),
-                    d.labelSizeBytes() > 0 ? String.format("  label-size %#x", d.labelSizeBytes()) : "");
+                    d.labelSizeBytes() > 0 ? String.format(Locale.ROOT, "  label-size %#x", d.labelSizeBytes()) : "");
         }
         if (t.nfit().isPresent()) {
             write(out.resolve("NFIT.dat"), t.nfit().get());

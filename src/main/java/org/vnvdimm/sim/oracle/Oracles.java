@@ -1,5 +1,7 @@
 package org.vnvdimm.sim.oracle;
 
+import java.util.Locale;
+
 import static org.vnvdimm.contract.XenAbi.*;
 
 import java.util.ArrayList;
@@ -139,13 +141,13 @@ public final class Oracles implements Wire.Observer {
         if (!hostPmem.intersects(s, t)) return;
         if (m.getInitiatorDomid() == DOMID_XEN) {
             if (!xenUsed.containsAll(s, t)) {
-                out.add(verdict(BOOT_SAFETY, e, String.format("Xen wrote pmem MFNs %#x - %#x, which no pmem_setup handed it", s, t)));
+                out.add(verdict(BOOT_SAFETY, e, String.format(Locale.ROOT, "Xen wrote pmem MFNs %#x - %#x, which no pmem_setup handed it", s, t)));
             }
             return;
         }
         for (RangeSet.Range r : hostPmem.intersection(s, t)) {
             if (!inspected.containsAll(r.start(), r.end())) {
-                out.add(verdict(BOOT_SAFETY, e, String.format("d%d wrote pmem MFNs %#x - %#x before Dom0 inspected them",
+                out.add(verdict(BOOT_SAFETY, e, String.format(Locale.ROOT, "d%d wrote pmem MFNs %#x - %#x before Dom0 inspected them",
                         m.getInitiatorDomid(), r.start(), r.end())));
                 return;
             }
@@ -163,14 +165,14 @@ public final class Oracles implements Wire.Observer {
         }
         byte[] got = d.getData().toByteArray();
         if (got.length != a.getLen()) {
-            out.add(verdict(INTEGRITY, done, String.format("d%d load gpa=%#x returned %d bytes, asked %d", domid, a.getGpa(), got.length, a.getLen())));
+            out.add(verdict(INTEGRITY, done, String.format(Locale.ROOT, "d%d load gpa=%#x returned %d bytes, asked %d", domid, a.getGpa(), got.length, a.getLen())));
             return;
         }
         for (ExtentMap.Extent<Bytes> x : sh.overlapping(a.getGpa(), a.getLen())) {
             int off = (int) (x.start() - a.getGpa());
             for (int i = 0; i < x.length(); i++) {
                 if (got[off + i] != x.value().data()[x.value().off() + i]) {
-                    out.add(verdict(INTEGRITY, done, String.format("d%d load gpa=%#x: byte %#x is %#04x, last stored %#04x (stale or foreign data)",
+                    out.add(verdict(INTEGRITY, done, String.format(Locale.ROOT, "d%d load gpa=%#x: byte %#x is %#04x, last stored %#04x (stale or foreign data)",
                             domid, a.getGpa(), x.start() + i, got[off + i] & 0xff, x.value().data()[x.value().off() + i] & 0xff)));
                     return;
                 }
@@ -265,15 +267,15 @@ public final class Oracles implements Wire.Observer {
     private void checkIsolation(P2mChange p, Envelope e, List<Verdict> out) {
         long s = p.getMfn(), t = p.getMfn() + p.getNr();
         if (hostRam.intersects(s, t)) {
-            out.add(verdict(ISOLATION, e, String.format("d%d maps host RAM MFNs %#x - %#x at gfn %#x", p.getDomid(), s, t, p.getGfn())));
+            out.add(verdict(ISOLATION, e, String.format(Locale.ROOT, "d%d maps host RAM MFNs %#x - %#x at gfn %#x", p.getDomid(), s, t, p.getGfn())));
         }
         if (mgmt.intersects(s, t)) {
-            out.add(verdict(ISOLATION, e, String.format("d%d maps Xen's management area MFNs %#x - %#x", p.getDomid(), s, t)));
+            out.add(verdict(ISOLATION, e, String.format(Locale.ROOT, "d%d maps Xen's management area MFNs %#x - %#x", p.getDomid(), s, t)));
         }
         if (p.getDomid() != 0 && hostPmem.intersects(s, t)) {
             for (ExtentMap.Extent<Owner> x : domUOwners.overlapping(s, p.getNr())) {
                 if (x.value().domid() != p.getDomid()) {
-                    out.add(verdict(ISOLATION, e, String.format("d%d maps MFNs %#x - %#x that d%d maps", p.getDomid(), x.start(), x.end(), x.value().domid())));
+                    out.add(verdict(ISOLATION, e, String.format(Locale.ROOT, "d%d maps MFNs %#x - %#x that d%d maps", p.getDomid(), x.start(), x.end(), x.value().domid())));
                     return;
                 }
             }
@@ -286,7 +288,7 @@ public final class Oracles implements Wire.Observer {
             for (ExtentMap.Extent<Run> x : d.getValue().extents()) {
                 long s = x.value().mfn(), t = s + x.length();
                 if (s < a.getEmfn() && a.getSmfn() < t) {
-                    out.add(verdict(ISOLATION, e, String.format("d%d still maps MFNs in Xen's new management area %#x - %#x",
+                    out.add(verdict(ISOLATION, e, String.format(Locale.ROOT, "d%d still maps MFNs in Xen's new management area %#x - %#x",
                             d.getKey(), a.getSmfn(), a.getEmfn())));
                 }
             }
@@ -321,8 +323,8 @@ public final class Oracles implements Wire.Observer {
         String key = domid + ":" + gfn + ":" + mfn + ":" + nowMfn;
         if (!reportedStale.add(key)) return;
         out.add(verdict(COHERENCE, e, nowMfn < 0
-                ? String.format("d%d gfn %#x+%#x maps mfn %#x, but that file range has no block now (stale mapping)", domid, gfn, nr, mfn)
-                : String.format("d%d gfn %#x+%#x maps mfn %#x, but the file's block is now at mfn %#x (stale mapping)", domid, gfn, nr, mfn, nowMfn)));
+                ? String.format(Locale.ROOT, "d%d gfn %#x+%#x maps mfn %#x, but that file range has no block now (stale mapping)", domid, gfn, nr, mfn)
+                : String.format(Locale.ROOT, "d%d gfn %#x+%#x maps mfn %#x, but the file's block is now at mfn %#x (stale mapping)", domid, gfn, nr, mfn, nowMfn)));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.vnvdimm.sim.platform;
 
+import java.util.Locale;
+
 import static org.vnvdimm.contract.XenAbi.*;
 
 import java.util.ArrayList;
@@ -61,10 +63,10 @@ public final class PlatformModel {
             Dimm dimm = new Dimm(d.getHandle(), spa, d.getSizeBytes(), d.getPxm(), d.getLabelBytes());
             for (Dimm o : dimms) {
                 if (spa < o.spa() + o.sizeBytes() && o.spa() < spa + d.getSizeBytes()) {
-                    throw new IllegalArgumentException(String.format("DIMM %#x at %#x overlaps DIMM %#x", d.getHandle(), spa, o.handle()));
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "DIMM %#x at %#x overlaps DIMM %#x", d.getHandle(), spa, o.handle()));
                 }
             }
-            if (spa < FOUR_GIB + high) throw new IllegalArgumentException(String.format("DIMM %#x at %#x overlaps RAM", d.getHandle(), spa));
+            if (spa < FOUR_GIB + high) throw new IllegalArgumentException(String.format(Locale.ROOT, "DIMM %#x at %#x overlaps RAM", d.getHandle(), spa));
             dimms.add(dimm);
             pmemPages.add(dimm.smfn(), dimm.emfn());
             if (cfg.getE820Pmem()) add(spa, d.getSizeBytes(), E820_PMEM);

@@ -1,5 +1,7 @@
 package org.vnvdimm.sim.record;
 
+import java.util.Locale;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -59,7 +61,7 @@ public final class TraceText {
             for (int k = 0; k < period; k++) render(w.get(k), w, out);
             long firstSeq = w.get(period).getDelivered().getSeq();
             long lastSeq = w.get((repeats - 1) * period - 1).getDelivered().getSeq();
-            out.accept(String.format("%s  … %d more rounds of this exchange (#%d – #%d) …", " ".repeat(seqWidth), repeats - 2, firstSeq, lastSeq));
+            out.accept(String.format(Locale.ROOT, "%s  … %d more rounds of this exchange (#%d – #%d) …", " ".repeat(seqWidth), repeats - 2, firstSeq, lastSeq));
             for (int k = 0; k < period; k++) render(w.get((repeats - 1) * period + k), w, out);
             w.consume(repeats * period);
         }
@@ -140,7 +142,7 @@ public final class TraceText {
     private void render(TraceRecord r, Window window, Consumer<String> out) {
         Envelope e = r.getDelivered();
         StringBuilder b = new StringBuilder();
-        b.append('#').append(String.format("%0" + seqWidth + "d", e.getSeq())).append(' ');
+        b.append('#').append(String.format(Locale.ROOT, "%0" + seqWidth + "d", e.getSeq())).append(' ');
         b.append(pad(e.getFrom())).append(" → ").append(pad(e.getTo())).append("  ");
         if (e.getInReplyTo() != 0) b.append("↩ #").append(e.getInReplyTo()).append(' ');
         b.append(TraceFormatter.describe(e));
@@ -168,5 +170,5 @@ public final class TraceText {
         return s;
     }
 
-    private String pad(String role) { return String.format("%-" + roleWidth + "s", role); }
+    private String pad(String role) { return String.format(Locale.ROOT, "%-" + roleWidth + "s", role); }
 }

@@ -1,5 +1,7 @@
 package org.vnvdimm.sim.scenario;
 
+import java.util.Locale;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -103,7 +105,7 @@ public final class ScenarioLoader {
             out.flip();
             int[] lineColumn = YamlSyntax.lineColumnOfCodePoint(out.toString(), Integer.MAX_VALUE);
             throw new ScenarioException(name, lineColumn[0], lineColumn[1], "(file)", "UTF-8 text",
-                    String.format("the byte 0x%02X, which is not UTF-8", bytes[bad] & 0xFF));
+                    String.format(Locale.ROOT, "the byte 0x%02X, which is not UTF-8", bytes[bad] & 0xFF));
         }
         decoder.flush(out);
         out.flip();

@@ -1,5 +1,7 @@
 package org.vnvdimm.sim.scenario;
 
+import java.util.Locale;
+
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
@@ -389,7 +391,7 @@ public final class YamlProtoReader {
             } else if (cp == '\t') {
                 out.append("\\t");
             } else if (Character.isISOControl(cp) || cp == 0x2028 || cp == 0x2029 || (cp >= 0xD800 && cp <= 0xDFFF)) {
-                out.append(String.format("\\u%04X", cp));
+                out.append(String.format(Locale.ROOT, "\\u%04X", cp));
             } else {
                 out.appendCodePoint(cp);
             }

@@ -1,5 +1,7 @@
 package org.vnvdimm.sim.scenario;
 
+import java.util.Locale;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -101,7 +103,7 @@ final class YamlSyntax {
 
     static ScenarioException fromReader(String source, String text, ReaderException e) {
         int[] lineColumn = lineColumnOfCodePoint(text, e.getPosition());
-        String codePoint = String.format("U+%04X", e.getCodePoint());
+        String codePoint = String.format(Locale.ROOT, "U+%04X", e.getCodePoint());
         return new ScenarioException(source, lineColumn[0], lineColumn[1], FIELD,
                 "printable characters", "the non-printable character " + codePoint);
     }

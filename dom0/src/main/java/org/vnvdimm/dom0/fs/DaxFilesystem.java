@@ -1,5 +1,7 @@
 package org.vnvdimm.dom0.fs;
 
+import java.util.Locale;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -266,7 +268,7 @@ public final class DaxFilesystem {
         for (BlockRun r : runs) {
             String path;
             do {
-                path = String.format("%s%s%06d", root, FRAGMENT_PREFIX, nextFragment++);
+                path = String.format(Locale.ROOT, "%s%s%06d", root, FRAGMENT_PREFIX, nextFragment++);
             } while (files.containsKey(path));
             Inode f = new Inode(path, r.nrBlocks() * BLOCK_SIZE_BYTES);
             f.map.put(0, r.nrBlocks(), new Blocks(r.startBlock()));

@@ -1,5 +1,7 @@
 package org.vnvdimm.dom0.nd;
 
+import java.util.Locale;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +45,7 @@ public final class Libnvdimm {
     public NvdimmRegion addRegion(long spaBaseBytes, long sizeBytes, int proximityDomain, List<Integer> dimmHandles) {
         if (sizeBytes <= 0 || ((spaBaseBytes | sizeBytes) & (XenAbi.PAGE_SIZE - 1)) != 0 || spaBaseBytes < 0) {
             throw new NdException(NdException.Reason.BAD_RANGE, "spaBaseBytes/sizeBytes",
-                    String.format("region [%#x, +%#x) must be non-empty and 4 KiB aligned", spaBaseBytes, sizeBytes));
+                    String.format(Locale.ROOT, "region [%#x, +%#x) must be non-empty and 4 KiB aligned", spaBaseBytes, sizeBytes));
         }
         if (dimmHandles == null || dimmHandles.isEmpty()) {
             throw new NdException(NdException.Reason.BAD_RANGE, "dimmHandles", "a region needs at least one DIMM handle");
@@ -125,7 +127,7 @@ public final class Libnvdimm {
         }
         if (regionOffsetBytes < 0 || sizeBytes <= 0 || regionOffsetBytes > r.sizeBytes() - sizeBytes) {
             throw new NdException(NdException.Reason.BAD_RANGE, "sizeBytes",
-                    String.format("[+%#x, +%#x) does not fit in %s of size %#x", regionOffsetBytes,
+                    String.format(Locale.ROOT, "[+%#x, +%#x) does not fit in %s of size %#x", regionOffsetBytes,
                             regionOffsetBytes + sizeBytes, r.name(), r.sizeBytes()));
         }
         SpaRange spa = SpaRange.ofSize(r.spa().startBytes() + regionOffsetBytes, sizeBytes);

@@ -1,5 +1,7 @@
 package org.vnvdimm.dom0.nd;
 
+import java.util.Locale;
+
 import org.vnvdimm.contract.XenAbi;
 
 /**
@@ -12,14 +14,14 @@ public record SpaRange(long startBytes, long endBytes) {
     public SpaRange {
         if (startBytes < 0 || endBytes < startBytes) {
             throw new NdException(NdException.Reason.BAD_RANGE, "spa",
-                    String.format("bad range [%#x, %#x)", startBytes, endBytes));
+                    String.format(Locale.ROOT, "bad range [%#x, %#x)", startBytes, endBytes));
         }
     }
 
     public static SpaRange ofSize(long startBytes, long sizeBytes) {
         if (sizeBytes < 0 || startBytes > Long.MAX_VALUE - sizeBytes) {
             throw new NdException(NdException.Reason.BAD_RANGE, "sizeBytes",
-                    String.format("size %#x at %#x does not fit in 64 bits", sizeBytes, startBytes));
+                    String.format(Locale.ROOT, "size %#x at %#x does not fit in 64 bits", sizeBytes, startBytes));
         }
         return new SpaRange(startBytes, startBytes + sizeBytes);
     }
@@ -47,5 +49,5 @@ public record SpaRange(long startBytes, long endBytes) {
     }
 
     @Override
-    public String toString() { return String.format("[%#x, %#x)", startBytes, endBytes); }
+    public String toString() { return String.format(Locale.ROOT, "[%#x, %#x)", startBytes, endBytes); }
 }

@@ -1,5 +1,7 @@
 package org.vnvdimm.guest.acpi;
 
+import java.util.Locale;
+
 import java.util.Arrays;
 import java.util.regex.Pattern;
 
@@ -131,7 +133,7 @@ public final class DsmPage {
             return Arrays.copyOfRange(page, ODAT_OFFSET, ODAT_OFFSET + (int) resultBytes);
         }
         if (resultBytes > ODAT_SIZE_BYTES) {
-            throw new AmlFaultException(String.format(
+            throw new AmlFaultException(String.format(Locale.ROOT, 
                     "NCAL: RLEN 0x%X means a %d-byte result, which CreateField cannot take from the %d-byte ODAT",
                     rlen, resultBytes, ODAT_SIZE_BYTES));
         }
@@ -150,7 +152,7 @@ public final class DsmPage {
 
     static void checkDword(String what, long value) {
         if (value < 0 || value > DWORD_MASK) {
-            throw new IllegalArgumentException(String.format(
+            throw new IllegalArgumentException(String.format(Locale.ROOT, 
                     "%s 0x%X does not fit a 32-bit AML integer (the SSDT is revision 1)", what, value));
         }
     }

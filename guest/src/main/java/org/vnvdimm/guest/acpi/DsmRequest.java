@@ -1,5 +1,7 @@
 package org.vnvdimm.guest.acpi;
 
+import java.util.Locale;
+
 import java.util.Arrays;
 
 /**
@@ -52,7 +54,7 @@ public record DsmRequest(byte[] uuid, long revision, long function, byte[] arg3,
 
     @Override
     public String toString() {
-        return String.format("DsmRequest[handle=0x%X, revision=%d, function=%d, arg3=%s]", handle, revision, function,
+        return String.format(Locale.ROOT, "DsmRequest[handle=0x%X, revision=%d, function=%d, arg3=%s]", handle, revision, function,
                 arg3 == null ? "none" : arg3.length + " bytes");
     }
 }

@@ -1,5 +1,7 @@
 package org.vnvdimm.qemu.acpi;
 
+import java.util.Locale;
+
 /**
  * PkgLength encoding (ACPI 6.5, 20.2.4 "Package Length Encoding").
  *
@@ -61,7 +63,7 @@ public final class AmlPkgLength {
             return new long[] {lead & 0x3F, 1};
         }
         if ((lead & 0x30) != 0) {
-            throw new IllegalArgumentException(String.format(
+            throw new IllegalArgumentException(String.format(Locale.ROOT, 
                     "PkgLength at offset %d: lead byte 0x%02X has reserved bits 5..4 set", offset, lead));
         }
         if (offset + follow >= aml.length) {

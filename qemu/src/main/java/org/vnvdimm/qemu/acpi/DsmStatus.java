@@ -1,5 +1,7 @@
 package org.vnvdimm.qemu.acpi;
 
+import java.util.Locale;
+
 /**
  * Function return status codes in the first data dword of a _DSM result (NVDIMM DSM interface
  * Rev1 chapter 3, plus QEMU's own 0x100 for Read FIT).
@@ -28,6 +30,6 @@ public final class DsmStatus {
         } else if (status == FIT_CHANGED) {
             return "FIT changed";
         }
-        return String.format("unknown status 0x%X", status);
+        return String.format(Locale.ROOT, "unknown status 0x%X", status);
     }
 }

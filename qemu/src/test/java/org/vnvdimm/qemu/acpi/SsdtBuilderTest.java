@@ -1,5 +1,7 @@
 package org.vnvdimm.qemu.acpi;
 
+import java.util.Locale;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.IOException;
@@ -30,7 +32,7 @@ class SsdtBuilderTest {
         for (int i = 0; i < n; i++) {
             if (a[i] != b[i]) {
                 int from = Math.max(0, i - 8);
-                return String.format("first difference at 0x%X: ours %s | golden %s", i,
+                return String.format(Locale.ROOT, "first difference at 0x%X: ours %s | golden %s", i,
                         HexFormat.ofDelimiter(" ").formatHex(a, from, Math.min(a.length, i + 16)),
                         HexFormat.ofDelimiter(" ").formatHex(b, from, Math.min(b.length, i + 16)));
             }
@@ -178,7 +180,7 @@ class SsdtBuilderTest {
             assertEquals(0x82, t[dev + 1] & 0xFF, "DeviceOp of slot " + slot);
             long[] len = AmlPkgLength.decode(t, dev + 2);
             int name = dev + 2 + (int) len[1];
-            assertEquals(String.format("NV%02X", slot), new String(t, name, 4, StandardCharsets.US_ASCII));
+            assertEquals(String.format(Locale.ROOT, "NV%02X", slot), new String(t, name, 4, StandardCharsets.US_ASCII));
             assertEquals(0x08, t[name + 4], "Name(_ADR) first in NV" + slot);
             assertEquals("_ADR", new String(t, name + 5, 4, StandardCharsets.US_ASCII));
             assertEquals(slot + 1L, decodeInteger(t, name + 9), "_ADR of slot " + slot);
@@ -205,7 +207,7 @@ class SsdtBuilderTest {
             case 0x0A: return t[at + 1] & 0xFF;
             case 0x0B: return (t[at + 1] & 0xFF) | (t[at + 2] & 0xFF) << 8;
             case 0x0C: return le32(t, at + 1);
-            default: throw new AssertionError(String.format("no integer opcode at 0x%X: 0x%02X", at, t[at]));
+            default: throw new AssertionError(String.format(Locale.ROOT, "no integer opcode at 0x%X: 0x%02X", at, t[at]));
         }
     }
 

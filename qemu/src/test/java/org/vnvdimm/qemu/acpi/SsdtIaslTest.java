@@ -1,5 +1,7 @@
 package org.vnvdimm.qemu.acpi;
 
+import java.util.Locale;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.File;
@@ -141,9 +143,9 @@ class SsdtIaslTest {
                 "disassembler diagnostics not seen on QEMU's table: " + minus(ours.disassembly(), g.disassembly()));
         assertTrue(g.compile().containsAll(ours.compile()),
                 "compiler diagnostics not seen on QEMU's table: " + minus(ours.compile(), g.compile()));
-        String last = String.format("Device (NV%02X)", slots - 1);
+        String last = String.format(Locale.ROOT, "Device (NV%02X)", slots - 1);
         assertTrue(ours.dsl().contains(last), "disassembly lacks " + last);
-        assertFalse(ours.dsl().contains(String.format("Device (NV%02X)", slots)), "one device too many");
+        assertFalse(ours.dsl().contains(String.format(Locale.ROOT, "Device (NV%02X)", slots)), "one device too many");
         assertTrue(ours.dsl().contains("Name (MEMA, 0x12345000)"), "MEMA value in disassembly");
     }
 
