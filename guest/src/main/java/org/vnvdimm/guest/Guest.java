@@ -45,27 +45,31 @@ public final class Guest extends ComponentBehavior {
     /** Bound on _FIT restarts before the OS gives up (the AML itself would spin forever). */
     static final int MAX_FIT_RESTARTS = 16;
 
-    public record Config(GuestWorkload workload) {}
+    /**
+     * Where xl leaves the domain config's workload for the guest (a simulator-only key, [inferred]):
+     * the guest learns it as a real guest learns anything from its toolstack, through xenstore.
+     */
+    public static final String WORKLOAD_DIR = "data/vnvdimm-sim/";
 
     /** A vNVDIMM as the NFIT describes it. */
     record Region(long gpa, long sizeBytes, long handle, long pxm) {}
 
     private final int domid;
-    private final Config cfg;
+    /** Null until read from xenstore. */
+    private GuestWorkload workload;
     private final List<AcpiTableBlob> tables = new ArrayList<>();
     private final List<Region> regions = new ArrayList<>();
     private long mema;
     private byte[] dsmPage = new byte[DsmPage.PAGE_SIZE_BYTES];
     private boolean started;
 
-    public static Behavior<Envelope> create(ActorRef<StepResult> wire, int domid, Config cfg) {
-        return Behaviors.setup(ctx -> new Guest(ctx, wire, domid, cfg));
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, int domid) {
+        return Behaviors.setup(ctx -> new Guest(ctx, wire, domid));
     }
 
-    private Guest(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, int domid, Config cfg) {
+    private Guest(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, int domid) {
         super(ctx, Roles.guest(domid), wire);
         this.domid = domid;
-        this.cfg = cfg;
     }
 
     @Override
@@ -319,14 +323,18 @@ public final class Guest extends ComponentBehavior {
     // ------------------------------------------------------------------ the workload
 
     private void workload(int i) {
-        long bytes = Math.min(cfg.workload().getPatternBytes(), MAX_PATTERN_BYTES);
+        if (workload == null) {
+            readWorkload(() -> workload(i));
+            return;
+        }
+        long bytes = Math.min(workload.getPatternBytes(), MAX_PATTERN_BYTES);
         if (i == regions.size() || bytes == 0) {
             observe(Observation.newBuilder().setDomainState(DomainState.newBuilder().setDomid(domid).setState("booted")).build());
             return;
         }
         Region r = regions.get(i);
         long n = Math.min(bytes, r.sizeBytes()) & ~(PAGE_SIZE - 1);
-        SplittableRandom rng = new SplittableRandom(cfg.workload().getPatternSeed() * 31 + domid * 1009L + i);
+        SplittableRandom rng = new SplittableRandom(workload.getPatternSeed() * 31 + domid * 1009L + i);
         List<byte[]> pattern = new ArrayList<>();
         for (long off = 0; off < n; off += PAGE_SIZE) {
             byte[] page = new byte[(int) PAGE_SIZE];
@@ -340,6 +348,24 @@ public final class Guest extends ComponentBehavior {
             check("data-readback", bad == 0, String.format(Locale.ROOT, "vNVDIMM %d: %d page(s) at gpa %#x written and read back, %d differ", i, pattern.size(), r.gpa(), bad));
             workload(i + 1);
         }));
+    }
+
+    /** The workload keys xl wrote; a missing key means no workload. */
+    private void readWorkload(Runnable k) {
+        xsRead(WORKLOAD_DIR + "pattern_bytes", a -> xsRead(WORKLOAD_DIR + "pattern_seed", b -> {
+            workload = GuestWorkload.newBuilder().setPatternBytes(xsNumber(a)).setPatternSeed(xsNumber(b)).build();
+            k.run();
+        }));
+    }
+
+    private long xsNumber(XsResponse r) {
+        if (r.getType() == XS_ERROR) return 0;
+        try {
+            return Long.parseUnsignedLong(r.getValue());
+        } catch (NumberFormatException ex) {
+            log("guest: workload key is not a number: %s", r.getValue());
+            return 0;
+        }
     }
 
     private void writePattern(Region r, List<byte[]> pattern, int p, Runnable k) {

@@ -57,10 +57,16 @@ class GuestTest {
 
     @Test
     void goodTablesAreAppendedAndTheRegionFound() {
-        Harness g = new Harness(kit, "guest-1", w -> Guest.create(w, 1, new Guest.Config(GuestWorkload.newBuilder().setPatternBytes(8192).build())));
+        Harness g = new Harness(kit, "guest-1", w -> Guest.create(w, 1));
         StepResult r = loadTables(g, nfit());
         assertTrue(g.observed().stream().anyMatch(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("acpi-checksum-NFIT") && o.getGuestCheck().getOk()));
         assertTrue(g.observed().stream().anyMatch(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("acpi-nfit") && o.getGuestCheck().getOk()));
+        // The workload comes from the keys xl wrote into the guest's xenstore home.
+        XsRequest wb = Harness.only(r).getXsRequest();
+        assertEquals("/local/domain/1/data/vnvdimm-sim/pattern_bytes", wb.getPath());
+        r = g.answer(Harness.only(r), xs("8192"));
+        assertEquals("/local/domain/1/data/vnvdimm-sim/pattern_seed", Harness.only(r).getXsRequest().getPath());
+        r = g.answer(Harness.only(r), xs("7"));
         // No SSDT, so no _DSM: straight to the workload, which stores to the vNVDIMM's first page.
         GuestMemAccess store = Harness.only(r).getGuestMemAccess();
         assertTrue(store.getWrite());
@@ -79,10 +85,13 @@ class GuestTest {
 
     @Test
     void aTableWithABadChecksumFailsTheCheck() {
-        Harness g = new Harness(kit, "guest-1", w -> Guest.create(w, 1, new Guest.Config(GuestWorkload.getDefaultInstance())));
+        Harness g = new Harness(kit, "guest-1", w -> Guest.create(w, 1));
         byte[] bad = nfit();
         bad[9]++;
-        loadTables(g, bad);
+        StepResult r = loadTables(g, bad);
+        // No workload keys: xenstore answers ENOENT, and the guest has nothing to write.
+        r = g.answer(Harness.only(r), Envelope.newBuilder().setXsResponse(XsResponse.newBuilder().setType(XS_ERROR).setValue("ENOENT")));
+        g.answer(Harness.only(r), Envelope.newBuilder().setXsResponse(XsResponse.newBuilder().setType(XS_ERROR).setValue("ENOENT")));
         GuestCheck c = g.observed().stream().filter(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("acpi-checksum-NFIT")).findFirst().orElseThrow().getGuestCheck();
         assertFalse(c.getOk());
         assertTrue(g.observed().stream().anyMatch(o -> o.hasDomainState() && o.getDomainState().getState().equals("booted")));

@@ -6,6 +6,7 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,8 +21,9 @@ import org.vnvdimm.proto.StepResult;
  * wire with exactly one StepResult listing what was sent and observed. Requests carry a tag chosen
  * here; a reply with that tag runs the continuation registered by {@link #call}.
  *
- * <p>A component never throws at the wire: a bug or a hostile message becomes a logged
- * observation ("BUG: ...") in the trace, and the step still completes.
+ * <p>A message the component refuses (ProtocolError) is logged and the step completes. Any other
+ * exception is a crash: the StepResult carries it in {@code crash}, and the component stops after
+ * answering, so the wire records a `crash` verdict at that delivery and the role stays dead.
  */
 public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
     /** Bound on outstanding requests per component: a runaway loop is a bug, not a memory leak. */
@@ -58,14 +60,16 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
             }
         } catch (ProtocolError pe) {
             log("%s: rejected %s from %s: %s", role, e.getPayloadCase(), e.getFrom(), pe.getMessage());
-        } catch (RuntimeException ex) {
-            log("BUG: %s crashed handling #%d %s: %s", role, e.getSeq(), e.getPayloadCase(), ex);
+        } catch (RuntimeException | StackOverflowError ex) {
+            // What was sent before the throw is not sent: the handler did not finish.
+            step = StepResult.newBuilder().setRole(role).setHandledSeq(e.getSeq())
+                    .setCrash(role + " threw " + ex + " handling #" + e.getSeq() + " " + e.getPayloadCase());
         }
         StepResult r = step.build();
         step = null;
         current = null;
         wire.tell(r);
-        return this;
+        return r.getCrash().isEmpty() ? this : Behaviors.stopped();
     }
 
     /** Handle a delivery that is not the reply to one of this component's calls. */

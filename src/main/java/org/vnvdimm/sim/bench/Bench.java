@@ -42,6 +42,10 @@ public final class Bench {
             public List<Verdict> afterDelivery(Envelope d, org.vnvdimm.proto.StepResult r) { return List.of(); }
 
             public List<Verdict> atEnd(long n, boolean hit) { return List.of(); }
+
+            public List<Verdict> stoppedOutsideDelivery(String role, long lastSeq) { return List.of(); }
+
+            public List<Verdict> verdicts() { return List.of(); }
         };
         DigestRecorder digest = new DigestRecorder();
         CompletableFuture<Wire.Outcome> done = new CompletableFuture<>();

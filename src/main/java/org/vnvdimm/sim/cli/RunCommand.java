@@ -15,7 +15,8 @@ import org.vnvdimm.sim.record.Recorders;
 import org.vnvdimm.sim.record.TraceFiles;
 import org.vnvdimm.sim.record.TraceText;
 import org.vnvdimm.sim.run.RunResult;
-import org.vnvdimm.sim.run.ScenarioDriver;
+import org.vnvdimm.proto.StepOutcome;
+import org.vnvdimm.sim.oracle.Oracles;
 import org.vnvdimm.sim.run.Simulator;
 import org.vnvdimm.sim.scenario.ScenarioException;
 import picocli.CommandLine.Command;
@@ -91,17 +92,21 @@ final class RunCommand implements Callable<Integer> {
     static void summary(PrintStream o, Scenario sc, long seed, RunResult r, List<Path> files) {
         RunSummary s = r.summary();
         o.printf("scenario %s, seed %d: %d deliveries, %.3f ms virtual time%n", sc.getName(), seed, s.getDeliveries(), s.getVtimeNs() / 1e6);
-        for (ScenarioDriver.StepOutcome st : r.steps()) {
-            if (st.rc() != 0) o.printf("  step %d (%s) failed: %s%n", st.index(), st.command(), st.output());
+        for (StepOutcome st : s.getFailedStepsList()) {
+            o.printf("  step %s (%s) failed%s: %s%s%n", Simulator.stepName(st), st.getCommand(), st.getExpected() ? ", as expected" : "",
+                    st.getErrno().isEmpty() ? "rc " + st.getRc() : st.getErrno(), st.getOutput().isEmpty() ? "" : " — " + st.getOutput());
         }
         if (s.getVerdictsCount() == 0) {
-            o.println("oracles: boot-safety, isolation, mapping-coherence, data-integrity, acpi, liveness — no violation");
+            o.println("oracles: " + String.join(", ", Oracles.ALL) + " — no violation");
         } else {
-            o.printf("oracles: %d violation(s)%n", s.getVerdictsCount());
+            o.printf("oracles: %d violation(s)%s%n", s.getVerdictsCount(),
+                    s.getVerdictsFolded() + s.getVerdictsDropped() == 0 ? ""
+                            : " (" + s.getVerdictsFolded() + " repeats folded, " + s.getVerdictsDropped() + " beyond the per-oracle bound dropped)");
             int shown = 0;
             for (Verdict v : s.getVerdictsList()) {
-                if (shown++ == 20) { o.printf("  … %d more in trace.jsonl%n", s.getVerdictsCount() - 20); break; }
-                o.printf("  ✗ %s at #%d: %s%n", v.getOracle(), v.getSeq(), v.getDetail());
+                if (shown++ == 20) { o.printf("  … %d more in summary.json%n", s.getVerdictsCount() - 20); break; }
+                o.printf("  ✗ %s at #%d: %s%s%n", v.getOracle(), v.getSeq(), v.getDetail(),
+                        v.getRepeats() == 0 ? "" : " (and " + v.getRepeats() + " more time(s), last at #" + v.getLastSeq() + ")");
             }
         }
         o.println((r.passed() ? "PASS: " : "FAIL: ") + s.getOutcome());

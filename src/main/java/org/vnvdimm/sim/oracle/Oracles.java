@@ -1,12 +1,11 @@
 package org.vnvdimm.sim.oracle;
 
-import java.util.Locale;
-
 import static org.vnvdimm.contract.XenAbi.*;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -18,9 +17,25 @@ import org.vnvdimm.sim.platform.PlatformModel;
 import org.vnvdimm.sim.wire.Wire;
 
 /**
- * The safety checks, run after every delivery on what the wire saw and what components observed
- * about themselves (DESIGN.md section 5). A verdict names the oracle and the delivery after which
- * the property broke. Everything here is range-based: cost grows with extents, not pages.
+ * The safety checks, run after every delivery (DESIGN.md section 5). They judge from evidence the
+ * judged component cannot forge:
+ * <ul>
+ *   <li>the bus: every memory access delivered to the platform, with its initiator and SPA;</li>
+ *   <li>hypercalls as the wire delivered them, paired with Xen's answer (rc) by in_reply_to:
+ *       what Xen accepted (pmem_add, pmem_setup, memory_mapping, createdomain) defines Xen's
+ *       areas, data areas and who maps which frames;</li>
+ *   <li>guest stores and loads as the guest issued them, and the data that came back;</li>
+ *   <li>tables as they travelled (firmware hand-off, Dom0's start) or as QEMU wrote them into guest
+ *       memory and named them in xenstore;</li>
+ *   <li>a component's crash, as its base class reported it or the wire saw it stop.</li>
+ * </ul>
+ * Still taken from components' own observations (listed in the README): the filesystem's file
+ * extents (Dom0), QEMU's vNVDIMM layout (which file backs which guest frames), and a guest's
+ * "booted". Guest self-checks are trace lines, never verdicts.
+ *
+ * <p>A verdict names the delivery where the property broke. Repeats of one cause fold into the
+ * first verdict (repeats, last_seq); each oracle keeps at most {@link #MAX_VERDICTS_PER_ORACLE}
+ * verdicts, counting the rest. Everything is range-based: cost grows with extents, not pages.
  */
 public final class Oracles implements Wire.Observer {
     public static final String BOOT_SAFETY = "boot-safety";
@@ -29,10 +44,14 @@ public final class Oracles implements Wire.Observer {
     public static final String INTEGRITY = "data-integrity";
     public static final String ACPI = "acpi";
     public static final String LIVENESS = "liveness";
-    public static final List<String> ALL = List.of(BOOT_SAFETY, ISOLATION, COHERENCE, INTEGRITY, ACPI, LIVENESS);
+    public static final String CRASH = "crash";
+    /** The one list of oracles: the CLI, the scenario validator and the summary read it. */
+    public static final List<String> ALL = List.of(BOOT_SAFETY, ISOLATION, COHERENCE, INTEGRITY, ACPI, LIVENESS, CRASH);
 
-    /** Bound on verdicts kept: a run that breaks this often has said what it needed to. */
-    static final int MAX_VERDICTS = 10_000;
+    /** Distinct verdicts kept per oracle; later ones of new causes are counted as dropped. */
+    public static final int MAX_VERDICTS_PER_ORACLE = 100;
+    /** Info blocks and superblocks sit at offset 4 KiB of a namespace: reading it is the probe. */
+    static final long PROBE_PAGE = 1;
 
     record Run(long mfn) implements ExtentMap.Value<Run> {
         public Run slice(long off) { return new Run(mfn + off); }
@@ -48,68 +67,136 @@ public final class Oracles implements Wire.Observer {
 
     record Layout(int domid, long gfn, long nr, String path, long pgoff) {}
 
+    // ---- evidence: the hardware
     private final RangeSet hostRam;
     private final RangeSet hostPmem;
-    private final RangeSet mgmt = new RangeSet();
-    private final RangeSet xenUsed = new RangeSet();
+    /** The NFIT's SPA ranges, one per DIMM. */
+    private final List<RangeSet.Range> regions = new ArrayList<>();
+    /** Pmem regions (contiguous SPA ranges) Dom0 has probed by reading their info-block page. */
     private final RangeSet inspected = new RangeSet();
+
+    // ---- evidence: what Xen accepted
+    private final RangeSet reported = new RangeSet();
+    private final RangeSet mgmt = new RangeSet();
+    private final RangeSet data = new RangeSet();
     private final TreeMap<Integer, ExtentMap<Run>> mmio = new TreeMap<>();
-    /** Mirrors merge neighbouring runs that continue each other, so a 4 KiB mapping loop stays one run. */
-    private static ExtentMap<Run> runs() {
-        return new ExtentMap<>((a, b) -> a.value().mfn() + a.length() == b.value().mfn());
-    }
-    private final ExtentMap<Owner> domUOwners = new ExtentMap<>();
+    private final ExtentMap<Owner> owners = new ExtentMap<>();
+    private final TreeSet<Integer> created = new TreeSet<>();
+    private final TreeSet<Integer> booted = new TreeSet<>();
+    /** Hypercalls delivered to Xen, waiting for their answer; looked up by seq only. */
+    private final Map<Long, Envelope> calls = new HashMap<>();
+    /**
+     * Management areas offered to Xen by calls it has not answered yet, by the call's seq: Xen
+     * builds its tables there before it answers. Written-to offers that Xen then refuses fire.
+     */
+    private final TreeMap<Long, long[]> offered = new TreeMap<>();
+    private final TreeSet<Long> offeredWritten = new TreeSet<>();
+
+    // ---- components' own account (see the class comment)
     private final TreeMap<String, ExtentMap<Run>> files = new TreeMap<>();
-    /** vNVDIMM layouts by domain and by backing file: lookups stay O(log) with a thousand guests. */
     private final TreeMap<Integer, List<Layout>> layoutsByDomain = new TreeMap<>();
     private final TreeMap<String, List<Layout>> layoutsByPath = new TreeMap<>();
+
+    // ---- evidence: guest memory as guests and their device models wrote it
     private final TreeMap<Integer, ExtentMap<Bytes>> shadow = new TreeMap<>();
     // Looked up by (role, tag) only.
     private final Map<String, GuestMemAccess> pendingAccess = new HashMap<>();
-    private final TreeSet<Integer> created = new TreeSet<>();
-    private final TreeSet<Integer> booted = new TreeSet<>();
+    /** dm-acpi keys per domain: address, and per blob offset/length, as written to xenstore. */
+    private final TreeMap<Integer, TreeMap<String, String>> dmAcpiKeys = new TreeMap<>();
     private final TreeSet<String> reportedStale = new TreeSet<>();
-    private int verdictCount;
+
+    // ---- verdicts
+    private final List<Verdict.Builder> kept = new ArrayList<>();
+    // Looked up by cause only; the list above keeps the order.
+    private final Map<String, Integer> byCause = new HashMap<>();
+    private final TreeMap<String, Integer> perOracle = new TreeMap<>();
+    private long folded;
+    private long dropped;
 
     public Oracles(PlatformModel platform) {
         this.hostRam = platform.ramPages();
         this.hostPmem = platform.pmemPages();
+        for (PlatformModel.Dimm d : platform.dimms()) regions.add(new RangeSet.Range(d.smfn(), d.emfn()));
     }
+
+    public long folded() { return folded; }
+
+    public long dropped() { return dropped; }
+
+    @Override
+    public List<Verdict> verdicts() {
+        List<Verdict> out = new ArrayList<>(kept.size());
+        for (Verdict.Builder b : kept) out.add(b.build());
+        return out;
+    }
+
+    /**
+     * Record a verdict. cause names what broke, so that repeats of one bad mapping or one stale
+     * frame fold into one verdict with a count instead of hiding other verdicts.
+     */
+    private void fire(List<Verdict> out, String oracle, String cause, long seq, String detail) {
+        String key = oracle + '\u0000' + cause;
+        Integer at = byCause.get(key);
+        if (at != null) {
+            Verdict.Builder v = kept.get(at);
+            v.setRepeats(v.getRepeats() + 1).setLastSeq(seq);
+            folded++;
+            return;
+        }
+        int n = perOracle.merge(oracle, 1, Integer::sum);
+        if (n > MAX_VERDICTS_PER_ORACLE) {
+            dropped++;
+            return;
+        }
+        Verdict.Builder v = Verdict.newBuilder().setOracle(oracle).setSeq(seq).setDetail(detail);
+        byCause.put(key, kept.size());
+        kept.add(v);
+        out.add(v.build());
+    }
+
+    private static String fmt(String f, Object... args) { return String.format(Locale.ROOT, f, args); }
 
     @Override
     public List<Verdict> afterDelivery(Envelope e, StepResult r) {
         List<Verdict> out = new ArrayList<>();
-        onDelivered(e, out);
+        if (!r.getCrash().isEmpty()) fire(out, CRASH, r.getRole(), e.getSeq(), r.getCrash());
         List<long[]> touched = new ArrayList<>();   // {domid, gfn, nr} to re-check for coherence
-        for (Observation o : r.getObservedList()) apply(o, touched, out);
-        for (Observation o : r.getObservedList()) {
-            if (o.hasP2M() && !o.getP2M().getRemove() && o.getP2M().getP2MType() == p2m_mmio_direct) {
-                checkIsolation(o.getP2M(), e, out);
-            }
-            if (o.hasPmemArea() && o.getPmemArea().getKind() == PmemArea.Kind.MGMT) checkMgmtUnmapped(o.getPmemArea(), e, out);
-        }
+        onDelivered(e, touched, out);
+        for (Observation o : r.getObservedList()) apply(o, touched);
         for (long[] t : touched) checkCoherence((int) t[0], t[1], t[2], e, out);
-        verdictCount += out.size();
-        if (verdictCount > MAX_VERDICTS) return List.of();
         return out;
     }
 
-    private static Verdict verdict(String oracle, Envelope e, String detail) {
-        return Verdict.newBuilder().setOracle(oracle).setSeq(e.getSeq()).setDetail(detail).build();
+    @Override
+    public List<Verdict> stoppedOutsideDelivery(String role, long lastSeq) {
+        List<Verdict> out = new ArrayList<>();
+        fire(out, CRASH, role, lastSeq, role + " stopped after #" + lastSeq);
+        return out;
     }
 
-    // ---- what the message itself shows
+    // ---- what the wire delivered
 
-    private void onDelivered(Envelope e, List<Verdict> out) {
+    private void onDelivered(Envelope e, List<long[]> touched, List<Verdict> out) {
         switch (e.getPayloadCase()) {
             case MEM_ACCESS -> {
-                MemAccess m = e.getMemAccess();
-                if (m.getOp() != MemAccess.Op.READ) checkMediaWrite(m, e, out);
-                // A device model's write into guest RAM (tables, _DSM results) is the last value there too.
-                if (m.getOp() == MemAccess.Op.WRITE && Roles.isQemu(m.getReplyTo())) {
-                    shadow.computeIfAbsent(Roles.servedDomain(m.getReplyTo()), k -> new ExtentMap<>())
-                            .put(m.getGpa(), m.getData().size(), new Bytes(m.getData().toByteArray(), 0));
+                if (e.getTo().equals(Roles.PLATFORM)) onBus(e.getMemAccess(), e, out);
+            }
+            case PLATFORM_OP, SYSCTL, DOMCTL -> {
+                if (!e.getTo().equals(Roles.XEN)) return;
+                calls.put(e.getSeq(), e);
+                long[] area = offeredMgmt(e);
+                if (area != null) offered.put(e.getSeq(), area);
+            }
+            case HYPERCALL_RET -> {
+                Envelope call = e.getFrom().equals(Roles.XEN) ? calls.remove(e.getInReplyTo()) : null;
+                if (call == null) return;
+                long[] area = offered.remove(call.getSeq());
+                boolean written = offeredWritten.remove(call.getSeq());
+                if (area != null && written && e.getHypercallRet().getRc() != 0) {
+                    fire(out, BOOT_SAFETY, "xen-writes-refused-area", e.getSeq(), fmt("Xen wrote MFNs %#x - %#x offered by #%d, then refused the call (%s)",
+                            area[0], area[1], call.getSeq(), org.vnvdimm.contract.Errno.name(e.getHypercallRet().getRc())));
                 }
+                accepted(call, e.getHypercallRet(), e, touched, out);
             }
             case GUEST_MEM_ACCESS -> {
                 if (Roles.isGuest(e.getFrom())) pendingAccess.put(e.getFrom() + "#" + e.getTag(), e.getGuestMemAccess());
@@ -119,42 +206,315 @@ public final class Oracles implements Wire.Observer {
                 if (a != null) completeAccess(Roles.servedDomain(e.getTo()), a, e, out);
             }
             case GUEST_FAULT -> pendingAccess.remove(e.getTo() + "#" + e.getTag());
-            case FIRMWARE_HANDOFF -> checkTables(e.getFirmwareHandoff().getAcpiTablesList(), e, out);
-            case DOMAIN_START -> checkTables(e.getDomainStart().getAcpiTablesList(), e, out);
+            case FIRMWARE_HANDOFF -> {
+                for (AcpiTableBlob t : e.getFirmwareHandoff().getAcpiTablesList()) checkTable(t.getSignature(), t.getData().toByteArray(), e, out);
+            }
+            case DOMAIN_START -> {
+                for (AcpiTableBlob t : e.getDomainStart().getAcpiTablesList()) checkTable(t.getSignature(), t.getData().toByteArray(), e, out);
+            }
+            case XS_REQUEST -> {
+                if (e.getTo().equals(Roles.XENSTORED) && e.getXsRequest().getType() == XS_WRITE) onXsWrite(e.getXsRequest(), e, out);
+            }
             default -> { }
         }
     }
 
-    private void checkTables(List<AcpiTableBlob> tables, Envelope e, List<Verdict> out) {
-        for (AcpiTableBlob t : tables) {
-            byte[] b = t.getData().toByteArray();
-            int sum = 0;
-            for (byte x : b) sum += x;
-            if ((sum & 0xff) != 0) out.add(verdict(ACPI, e, t.getSignature() + " checksum invalid"));
-        }
-    }
+    private static final int DOMID_NONE = -1;
 
-    /** Nothing writes pmem before Dom0 inspected it; Xen writes pmem only where it was handed an area. */
-    private void checkMediaWrite(MemAccess m, Envelope e, List<Verdict> out) {
+    /** A physical access as the bus saw it. */
+    private void onBus(MemAccess m, Envelope e, List<Verdict> out) {
+        long bytes = m.getOp() == MemAccess.Op.WRITE ? m.getData().size() : m.getLen();
+        if (bytes <= 0) return;
         long s = m.getSpa() >>> PAGE_SHIFT;
-        long t = (m.getSpa() + Math.max(m.getLen(), m.getData().size()) + PAGE_SIZE - 1) >>> PAGE_SHIFT;
+        long t = (m.getSpa() + bytes + PAGE_SIZE - 1) >>> PAGE_SHIFT;
+        boolean write = m.getOp() != MemAccess.Op.READ;
+        int who = m.getInitiatorDomid();
+        // A device model's write into its guest's RAM (tables, _DSM results) is the last value there too.
+        if (m.getOp() == MemAccess.Op.WRITE && Roles.isQemu(m.getReplyTo())) {
+            shadow.computeIfAbsent(Roles.servedDomain(m.getReplyTo()), k -> new ExtentMap<>())
+                    .put(m.getGpa(), m.getData().size(), new Bytes(m.getData().toByteArray(), 0));
+        }
         if (!hostPmem.intersects(s, t)) return;
-        if (m.getInitiatorDomid() == DOMID_XEN) {
-            if (!xenUsed.containsAll(s, t)) {
-                out.add(verdict(BOOT_SAFETY, e, String.format(Locale.ROOT, "Xen wrote pmem MFNs %#x - %#x, which no pmem_setup handed it", s, t)));
+        String verb = write ? "wrote" : "read";
+        if (who == DOMID_XEN) {
+            if (!write) return;
+            for (RangeSet.Range r : hostPmem.intersection(s, t)) {
+                if (mgmt.containsAll(r.start(), r.end())) continue;
+                Long offer = offerCovering(r.start(), r.end());
+                if (offer != null) {
+                    offeredWritten.add(offer);
+                } else {
+                    fire(out, BOOT_SAFETY, "xen-writes-pmem", e.getSeq(), fmt("Xen wrote pmem MFNs %#x - %#x, which no accepted pmem_add or pmem_setup handed it",
+                            r.start(), r.end()));
+                    return;
+                }
             }
             return;
         }
+        if (mgmt.intersects(s, t)) {
+            fire(out, ISOLATION, "d" + who + "-touches-mgmt", e.getSeq(), fmt("d%d %s MFNs %#x - %#x inside Xen's management area (handed to Xen, withdrawn from Dom0)",
+                    who, verb, s, t));
+        }
+        if (who == 0) {
+            for (RangeSet.Range region : regions) {
+                long probe = region.start() + PROBE_PAGE;
+                if (!write && s <= probe && probe < t) inspected.add(region.start(), region.end());
+                if (write && region.start() < t && s < region.end() && !inspected.containsAll(region.start(), region.end())) {
+                    fire(out, BOOT_SAFETY, "d0-writes-unprobed", e.getSeq(), fmt("d0 wrote pmem MFNs %#x - %#x before it read the region's info block at MFN %#x",
+                            Math.max(s, region.start()), Math.min(t, region.end()), probe));
+                }
+            }
+            return;
+        }
+        // A guest's access: only frames Xen accepted to map to it, at the frame its GFN maps.
         for (RangeSet.Range r : hostPmem.intersection(s, t)) {
-            if (!inspected.containsAll(r.start(), r.end())) {
-                out.add(verdict(BOOT_SAFETY, e, String.format(Locale.ROOT, "d%d wrote pmem MFNs %#x - %#x before Dom0 inspected them",
-                        m.getInitiatorDomid(), r.start(), r.end())));
+            long covered = 0;
+            for (ExtentMap.Extent<Owner> x : owners.overlapping(r.start(), r.end() - r.start())) {
+                if (x.value().domid() != who) {
+                    fire(out, ISOLATION, "d" + who + "-reaches-d" + x.value().domid(), e.getSeq(),
+                            fmt("d%d %s MFNs %#x - %#x, which are mapped to d%d", who, verb, x.start(), x.end(), x.value().domid()));
+                    return;
+                }
+                covered += x.length();
+            }
+            if (covered < r.end() - r.start()) {
+                fire(out, ISOLATION, "d" + who + "-reaches-unmapped", e.getSeq(),
+                        fmt("d%d %s pmem MFNs %#x - %#x that no accepted memory_mapping gave it", who, verb, r.start(), r.end()));
                 return;
+            }
+        }
+        ExtentMap<Run> map = mmio.get(who);
+        ExtentMap.Extent<Run> x = map == null ? null : map.at(m.getGpa() >>> PAGE_SHIFT);
+        if (x != null && x.value().mfn() + ((m.getGpa() >>> PAGE_SHIFT) - x.start()) != s) {
+            fire(out, ISOLATION, "d" + who + "-wrong-frame", e.getSeq(), fmt("d%d %s gpa %#x at MFN %#x, but the mapping Xen accepted puts that gfn at MFN %#x",
+                    who, verb, m.getGpa(), s, x.value().mfn() + ((m.getGpa() >>> PAGE_SHIFT) - x.start())));
+        }
+    }
+
+    /** The management area a pmem_add (reserved area) or pmem_setup MGMT call offers Xen, or null. */
+    private static long[] offeredMgmt(Envelope call) {
+        if (call.hasPlatformOp() && call.getPlatformOp().hasPmemAdd()) {
+            XenpfPmemAdd a = call.getPlatformOp().getPmemAdd();
+            return a.getRsvEpfn() > a.getRsvSpfn() ? new long[] {a.getRsvSpfn(), a.getRsvEpfn()} : null;
+        }
+        if (call.hasSysctl() && call.getSysctl().hasNvdimm() && call.getSysctl().getNvdimm().hasPmemSetup()) {
+            XenSysctlNvdimmPmemSetup p = call.getSysctl().getNvdimm().getPmemSetup();
+            return p.getType() == PMEM_REGION_TYPE_MGMT && p.getEmfn() > p.getSmfn() ? new long[] {p.getSmfn(), p.getEmfn()} : null;
+        }
+        return null;
+    }
+
+    private Long offerCovering(long s, long t) {
+        for (Map.Entry<Long, long[]> o : offered.entrySet()) {
+            if (o.getValue()[0] <= s && t <= o.getValue()[1]) return o.getKey();
+        }
+        return null;
+    }
+
+    /** A hypercall and Xen's answer to it: what Xen accepted is now the reference. */
+    private void accepted(Envelope call, HypercallRet ret, Envelope reply, List<long[]> touched, List<Verdict> out) {
+        long rc = ret.getRc();
+        switch (call.getPayloadCase()) {
+            case PLATFORM_OP -> {
+                PlatformOp op = call.getPlatformOp();
+                if (rc != 0 || !op.hasPmemAdd()) return;
+                XenpfPmemAdd a = op.getPmemAdd();
+                reported.add(a.getSpfn(), a.getEpfn());
+                if (a.getRsvEpfn() > a.getRsvSpfn()) handOver(a.getRsvSpfn(), a.getRsvEpfn(), reply, out);
+                if (a.getDataEpfn() > a.getDataSpfn()) data.add(a.getDataSpfn(), a.getDataEpfn());
+            }
+            case SYSCTL -> {
+                Sysctl sc = call.getSysctl();
+                if (rc != 0 || !sc.hasNvdimm() || !sc.getNvdimm().hasPmemSetup()) return;
+                XenSysctlNvdimmPmemSetup p = sc.getNvdimm().getPmemSetup();
+                if (p.getType() == PMEM_REGION_TYPE_MGMT) handOver(p.getSmfn(), p.getEmfn(), reply, out);
+                else if (p.getType() == PMEM_REGION_TYPE_DATA) data.add(p.getSmfn(), p.getEmfn());
+            }
+            case DOMCTL -> {
+                Domctl dc = call.getDomctl();
+                if (rc < 0) return;
+                switch (dc.getCmd()) {
+                    case XEN_DOMCTL_createdomain -> { if (rc == 0) created.add(ret.hasDomctl() ? ret.getDomctl().getDomain() : dc.getDomain()); }
+                    case XEN_DOMCTL_destroydomain -> { if (rc == 0) destroyed(dc.getDomain()); }
+                    case XEN_DOMCTL_memory_mapping -> {
+                        DomctlMemoryMapping m = dc.getMemoryMapping();
+                        // 0: all of it; positive: that many frames from the start (partial progress).
+                        long done = rc == 0 ? m.getNrMfns() : Math.min(rc, m.getNrMfns());
+                        if (done <= 0) return;
+                        if (m.getAddMapping() == DPCI_ADD_MAPPING) mapped(dc.getDomain(), m.getFirstGfn(), m.getFirstMfn(), done, reply, touched, out);
+                        else unmapped(dc.getDomain(), m.getFirstGfn(), done);
+                    }
+                    default -> { }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** Xen accepted [s, t) as its management area: nobody may map or touch it from now on. */
+    private void handOver(long s, long t, Envelope reply, List<Verdict> out) {
+        mgmt.add(s, t);
+        for (Map.Entry<Integer, ExtentMap<Run>> d : mmio.entrySet()) {
+            for (ExtentMap.Extent<Run> x : d.getValue().extents()) {
+                long ms = x.value().mfn(), mt = ms + x.length();
+                if (ms < t && s < mt) {
+                    fire(out, ISOLATION, "d" + d.getKey() + "-maps-mgmt", reply.getSeq(), fmt("d%d still maps MFNs %#x - %#x of Xen's new management area %#x - %#x",
+                            d.getKey(), Math.max(s, ms), Math.min(t, mt), s, t));
+                }
             }
         }
     }
 
-    /** A guest load returns the last value the guest stored there. */
+    private void mapped(int domid, long gfn, long mfn, long nr, Envelope reply, List<long[]> touched, List<Verdict> out) {
+        long s = mfn, t = mfn + nr;
+        long seq = reply.getSeq();
+        if (hostRam.intersects(s, t)) {
+            fire(out, ISOLATION, "d" + domid + "-maps-ram", seq, fmt("Xen mapped host RAM MFNs %#x - %#x into d%d at gfn %#x", s, t, domid, gfn));
+        }
+        if (mgmt.intersects(s, t)) {
+            fire(out, ISOLATION, "d" + domid + "-maps-mgmt", seq, fmt("Xen mapped MFNs %#x - %#x of its own management area into d%d", s, t, domid));
+        }
+        if (hostPmem.intersects(s, t)) {
+            for (RangeSet.Range r : hostPmem.intersection(s, t)) {
+                if (!data.containsAll(r.start(), r.end())) {
+                    fire(out, ISOLATION, "d" + domid + "-maps-not-data", seq, fmt("Xen mapped pmem MFNs %#x - %#x into d%d, which no accepted pmem_add or pmem_setup made a data area",
+                            r.start(), r.end(), domid));
+                    break;
+                }
+            }
+            for (ExtentMap.Extent<Owner> x : owners.overlapping(s, nr)) {
+                if (x.value().domid() != domid) {
+                    fire(out, ISOLATION, "d" + domid + "-maps-d" + x.value().domid(), seq,
+                            fmt("Xen mapped MFNs %#x - %#x into d%d, which d%d maps", x.start(), x.end(), domid, x.value().domid()));
+                    break;
+                }
+            }
+            owners.put(s, nr, new Owner(domid, gfn));
+        }
+        mmio.computeIfAbsent(domid, k -> runs()).put(gfn, nr, new Run(mfn));
+        touched.add(new long[] {domid, gfn, nr});
+    }
+
+    private void unmapped(int domid, long gfn, long nr) {
+        ExtentMap<Run> m = mmio.get(domid);
+        if (m == null) return;
+        for (ExtentMap.Extent<Run> x : m.overlapping(gfn, nr)) {
+            for (ExtentMap.Extent<Owner> o : owners.overlapping(x.value().mfn(), x.length())) {
+                if (o.value().domid() == domid) owners.remove(o.start(), o.length());
+            }
+        }
+        m.remove(gfn, nr);
+    }
+
+    private void destroyed(int domid) {
+        ExtentMap<Run> m = mmio.remove(domid);
+        if (m != null) {
+            for (ExtentMap.Extent<Run> x : m.extents()) {
+                for (ExtentMap.Extent<Owner> o : owners.overlapping(x.value().mfn(), x.length())) {
+                    if (o.value().domid() == domid) owners.remove(o.start(), o.length());
+                }
+            }
+        }
+        created.remove(domid);
+        booted.remove(domid);
+        shadow.remove(domid);
+        dmAcpiKeys.remove(domid);
+        removeLayouts(l -> true, domid);
+    }
+
+    /** Mirrors merge neighbouring runs that continue each other, so a 4 KiB mapping loop stays one run. */
+    private static ExtentMap<Run> runs() {
+        return new ExtentMap<>((a, b) -> a.value().mfn() + a.length() == b.value().mfn());
+    }
+
+    // ---- ACPI
+
+    private void checkTable(String sig, byte[] b, Envelope e, List<Verdict> out) {
+        int sum = 0;
+        for (byte x : b) sum += x;
+        if ((sum & 0xff) != 0) fire(out, ACPI, "checksum-" + sig + "-" + e.getTo(), e.getSeq(), sig + " checksum invalid (sent to " + e.getTo() + ")");
+        if (b.length >= 8) {
+            long hdrLen = (b[4] & 0xffL) | (b[5] & 0xffL) << 8 | (b[6] & 0xffL) << 16 | (b[7] & 0xffL) << 24;
+            if (hdrLen != b.length) {
+                fire(out, ACPI, "length-" + sig + "-" + e.getTo(), e.getSeq(), fmt("%s header length %d, but the table has %d bytes", sig, hdrLen, b.length));
+            }
+        }
+    }
+
+    /**
+     * xenstore writes: the dm-acpi keys libxl and QEMU write, and QEMU's "running", after which
+     * every table QEMU named must be in guest memory as QEMU wrote it, with a valid checksum.
+     */
+    private void onXsWrite(XsRequest w, Envelope e, List<Verdict> out) {
+        String p = w.getPath();
+        String dmState = "/local/domain/0/device-model/";
+        if (p.startsWith(dmState) && p.endsWith("/state") && w.getValue().equals("running")) {
+            try {
+                int domid = Integer.parseInt(p.substring(dmState.length(), p.length() - "/state".length()));
+                checkDmAcpi(domid, e, out);
+            } catch (NumberFormatException ex) {
+                return;
+            }
+            return;
+        }
+        String prefix = "/local/domain/";
+        if (!p.startsWith(prefix)) return;
+        int slash = p.indexOf('/', prefix.length());
+        if (slash < 0) return;
+        String rel = p.substring(slash + 1);
+        if (!rel.startsWith(HVM_XS_DM_ACPI_ROOT + "/")) return;
+        try {
+            int domid = Integer.parseInt(p.substring(prefix.length(), slash));
+            dmAcpiKeys.computeIfAbsent(domid, k -> new TreeMap<>()).put(rel.substring(HVM_XS_DM_ACPI_ROOT.length() + 1), w.getValue());
+        } catch (NumberFormatException ex) {
+            return;
+        }
+    }
+
+    private void checkDmAcpi(int domid, Envelope e, List<Verdict> out) {
+        TreeMap<String, String> keys = dmAcpiKeys.get(domid);
+        if (keys == null || !keys.containsKey("address")) return;
+        long base;
+        try {
+            base = Long.decode(keys.get("address"));
+        } catch (NumberFormatException ex) {
+            fire(out, ACPI, "d" + domid + "-dm-acpi-address", e.getSeq(), "d" + domid + " dm-acpi/address is not a number: " + keys.get("address"));
+            return;
+        }
+        ExtentMap<Bytes> mem = shadow.getOrDefault(domid, new ExtentMap<>());
+        for (Map.Entry<String, String> k : keys.entrySet()) {
+            if (!k.getKey().endsWith("/length")) continue;
+            String blob = k.getKey().substring(0, k.getKey().length() - "/length".length());
+            String type = keys.get(blob + "/type");
+            if (type == null || !type.equals(Integer.toString(DM_ACPI_BLOB_TYPE_TABLE))) continue;
+            long off, len;
+            try {
+                off = Long.decode(keys.getOrDefault(blob + "/offset", "x"));
+                len = Long.decode(k.getValue());
+            } catch (NumberFormatException ex) {
+                fire(out, ACPI, "d" + domid + "-" + blob + "-keys", e.getSeq(), "d" + domid + " dm-acpi/" + blob + ": offset or length is not a number");
+                continue;
+            }
+            if (len <= 0 || len > (1 << 20)) {
+                fire(out, ACPI, "d" + domid + "-" + blob + "-keys", e.getSeq(), fmt("d%d dm-acpi/%s: length %d", domid, blob, len));
+                continue;
+            }
+            byte[] table = new byte[(int) len];
+            long have = 0;
+            for (ExtentMap.Extent<Bytes> x : mem.overlapping(base + off, len)) {
+                System.arraycopy(x.value().data(), x.value().off(), table, (int) (x.start() - base - off), (int) x.length());
+                have += x.length();
+            }
+            if (have != len) {
+                fire(out, ACPI, "d" + domid + "-" + blob + "-missing", e.getSeq(), fmt("d%d dm-acpi/%s: %d of %d bytes at gpa %#x were never written by QEMU",
+                        domid, blob, len - have, len, base + off));
+                continue;
+            }
+            checkTable(blob, table, e, out);
+        }
+    }
+
+    /** A guest load returns the last value the guest (or its device model) stored there. */
     private void completeAccess(int domid, GuestMemAccess a, Envelope done, List<Verdict> out) {
         MemAccessDone d = done.getMemAccessDone();
         if (d.getRc() != 0) return;
@@ -165,50 +525,27 @@ public final class Oracles implements Wire.Observer {
         }
         byte[] got = d.getData().toByteArray();
         if (got.length != a.getLen()) {
-            out.add(verdict(INTEGRITY, done, String.format(Locale.ROOT, "d%d load gpa=%#x returned %d bytes, asked %d", domid, a.getGpa(), got.length, a.getLen())));
+            fire(out, INTEGRITY, "d" + domid + "-short-" + a.getGpa(), done.getSeq(),
+                    fmt("d%d load gpa=%#x returned %d bytes, asked %d", domid, a.getGpa(), got.length, a.getLen()));
             return;
         }
         for (ExtentMap.Extent<Bytes> x : sh.overlapping(a.getGpa(), a.getLen())) {
             int off = (int) (x.start() - a.getGpa());
             for (int i = 0; i < x.length(); i++) {
                 if (got[off + i] != x.value().data()[x.value().off() + i]) {
-                    out.add(verdict(INTEGRITY, done, String.format(Locale.ROOT, "d%d load gpa=%#x: byte %#x is %#04x, last stored %#04x (stale or foreign data)",
-                            domid, a.getGpa(), x.start() + i, got[off + i] & 0xff, x.value().data()[x.value().off() + i] & 0xff)));
+                    fire(out, INTEGRITY, "d" + domid + "-page-" + ((x.start() + i) >>> PAGE_SHIFT), done.getSeq(),
+                            fmt("d%d load gpa=%#x: byte at %#x is %#04x, last stored %#04x (stale or foreign data)",
+                                    domid, a.getGpa(), x.start() + i, got[off + i] & 0xff, x.value().data()[x.value().off() + i] & 0xff));
                     return;
                 }
             }
         }
     }
 
-    // ---- what components observed
+    // ---- what components observed about themselves (see the class comment)
 
-    private void apply(Observation o, List<long[]> touched, List<Verdict> out) {
+    private void apply(Observation o, List<long[]> touched) {
         switch (o.getKindCase()) {
-            case P2M -> {
-                P2mChange p = o.getP2M();
-                if (p.getP2MType() != p2m_mmio_direct) return;
-                ExtentMap<Run> m = mmio.computeIfAbsent(p.getDomid(), k -> runs());
-                if (p.getRemove()) {
-                    m.remove(p.getGfn(), p.getNr());
-                    if (p.getDomid() != 0) {
-                        for (ExtentMap.Extent<Owner> x : domUOwners.overlapping(p.getMfn(), p.getNr())) {
-                            if (x.value().domid() == p.getDomid()) domUOwners.remove(x.start(), x.length());
-                        }
-                    }
-                } else {
-                    m.put(p.getGfn(), p.getNr(), new Run(p.getMfn()));
-                    touched.add(new long[] {p.getDomid(), p.getGfn(), p.getNr()});
-                }
-            }
-            case PMEM_AREA -> {
-                PmemArea a = o.getPmemArea();
-                switch (a.getKind()) {
-                    case MGMT -> mgmt.add(a.getSmfn(), a.getEmfn());
-                    case XEN_USED -> xenUsed.add(a.getSmfn(), a.getEmfn());
-                    default -> { }
-                }
-            }
-            case INSPECTED -> inspected.add(o.getInspected().getSmfn(), o.getInspected().getEmfn());
             case FILE_EXTENTS -> {
                 ExtentMap<Run> f = runs();
                 for (FileExtent x : o.getFileExtents().getExtentsList()) f.put(x.getFilePgoff(), x.getNr(), new Run(x.getMfn()));
@@ -225,26 +562,9 @@ public final class Oracles implements Wire.Observer {
                 }
                 touched.add(new long[] {v.getDomid(), v.getGfn(), v.getNr()});
             }
-            case GUEST_CHECK -> {
-                GuestCheck g = o.getGuestCheck();
-                if (!g.getOk()) {
-                    String oracle = g.getWhat().startsWith("acpi") ? ACPI : g.getWhat().startsWith("data") ? INTEGRITY : LIVENESS;
-                    out.add(Verdict.newBuilder().setOracle(oracle).setDetail("d" + g.getDomid() + " " + g.getWhat() + ": " + g.getDetail()).build());
-                }
-            }
             case DOMAIN_STATE -> {
                 DomainState s = o.getDomainState();
-                switch (s.getState()) {
-                    case "created" -> created.add(s.getDomid());
-                    case "booted" -> booted.add(s.getDomid());
-                    case "destroyed" -> {
-                        created.remove(s.getDomid());
-                        mmio.remove(s.getDomid());
-                        shadow.remove(s.getDomid());
-                        removeLayouts(l -> true, s.getDomid());
-                    }
-                    default -> { }
-                }
+                if (s.getState().equals("booted") && created.contains(s.getDomid())) booted.add(s.getDomid());
             }
             default -> { }
         }
@@ -263,38 +583,6 @@ public final class Oracles implements Wire.Observer {
         if (mine.isEmpty()) layoutsByDomain.remove(domid);
     }
 
-    /** No domain maps RAM or Xen's management area; no guest maps frames another guest maps. */
-    private void checkIsolation(P2mChange p, Envelope e, List<Verdict> out) {
-        long s = p.getMfn(), t = p.getMfn() + p.getNr();
-        if (hostRam.intersects(s, t)) {
-            out.add(verdict(ISOLATION, e, String.format(Locale.ROOT, "d%d maps host RAM MFNs %#x - %#x at gfn %#x", p.getDomid(), s, t, p.getGfn())));
-        }
-        if (mgmt.intersects(s, t)) {
-            out.add(verdict(ISOLATION, e, String.format(Locale.ROOT, "d%d maps Xen's management area MFNs %#x - %#x", p.getDomid(), s, t)));
-        }
-        if (p.getDomid() != 0 && hostPmem.intersects(s, t)) {
-            for (ExtentMap.Extent<Owner> x : domUOwners.overlapping(s, p.getNr())) {
-                if (x.value().domid() != p.getDomid()) {
-                    out.add(verdict(ISOLATION, e, String.format(Locale.ROOT, "d%d maps MFNs %#x - %#x that d%d maps", p.getDomid(), x.start(), x.end(), x.value().domid())));
-                    return;
-                }
-            }
-            domUOwners.put(s, p.getNr(), new Owner(p.getDomid(), p.getGfn()));
-        }
-    }
-
-    private void checkMgmtUnmapped(PmemArea a, Envelope e, List<Verdict> out) {
-        for (Map.Entry<Integer, ExtentMap<Run>> d : mmio.entrySet()) {
-            for (ExtentMap.Extent<Run> x : d.getValue().extents()) {
-                long s = x.value().mfn(), t = s + x.length();
-                if (s < a.getEmfn() && a.getSmfn() < t) {
-                    out.add(verdict(ISOLATION, e, String.format(Locale.ROOT, "d%d still maps MFNs in Xen's new management area %#x - %#x",
-                            d.getKey(), a.getSmfn(), a.getEmfn())));
-                }
-            }
-        }
-    }
-
     /** Each guest frame that maps a vNVDIMM maps the frame that backs that file offset now. */
     private void checkCoherence(int domid, long gfn, long nr, Envelope e, List<Verdict> out) {
         ExtentMap<Run> m = mmio.get(domid);
@@ -310,8 +598,8 @@ public final class Oracles implements Wire.Observer {
                 for (ExtentMap.Extent<Run> b : blocks) {
                     long at = b.start() - pg;
                     if (at > pos) stale(domid, x.start() + pos, x.value().mfn() + pos, -1, at - pos, e, out);
-                    long mapped = x.value().mfn() + at;
-                    if (mapped != b.value().mfn()) stale(domid, x.start() + at, mapped, b.value().mfn(), b.length(), e, out);
+                    long mappedMfn = x.value().mfn() + at;
+                    if (mappedMfn != b.value().mfn()) stale(domid, x.start() + at, mappedMfn, b.value().mfn(), b.length(), e, out);
                     pos = at + b.length();
                 }
                 if (pos < x.length()) stale(domid, x.start() + pos, x.value().mfn() + pos, -1, x.length() - pos, e, out);
@@ -322,22 +610,19 @@ public final class Oracles implements Wire.Observer {
     private void stale(int domid, long gfn, long mfn, long nowMfn, long nr, Envelope e, List<Verdict> out) {
         String key = domid + ":" + gfn + ":" + mfn + ":" + nowMfn;
         if (!reportedStale.add(key)) return;
-        out.add(verdict(COHERENCE, e, nowMfn < 0
-                ? String.format(Locale.ROOT, "d%d gfn %#x+%#x maps mfn %#x, but that file range has no block now (stale mapping)", domid, gfn, nr, mfn)
-                : String.format(Locale.ROOT, "d%d gfn %#x+%#x maps mfn %#x, but the file's block is now at mfn %#x (stale mapping)", domid, gfn, nr, mfn, nowMfn)));
+        fire(out, COHERENCE, "d" + domid + "-stale", e.getSeq(), nowMfn < 0
+                ? fmt("d%d gfn %#x+%d maps mfn %#x, but that file range has no block now (stale mapping)", domid, gfn, nr, mfn)
+                : fmt("d%d gfn %#x+%d maps mfn %#x, but the file's block is now at mfn %#x (stale mapping)", domid, gfn, nr, mfn, nowMfn));
     }
 
     @Override
     public List<Verdict> atEnd(long deliveries, boolean stepBoundHit) {
         List<Verdict> out = new ArrayList<>();
         if (stepBoundHit) {
-            out.add(Verdict.newBuilder().setOracle(LIVENESS).setSeq(deliveries)
-                    .setDetail("step bound of " + deliveries + " deliveries reached before the scenario finished").build());
+            fire(out, LIVENESS, "step-bound", deliveries, "step bound of " + deliveries + " deliveries reached before the scenario finished");
         }
         for (int d : created) {
-            if (!booted.contains(d)) {
-                out.add(Verdict.newBuilder().setOracle(LIVENESS).setSeq(deliveries).setDetail("d" + d + " was created but never finished booting").build());
-            }
+            if (!booted.contains(d)) fire(out, LIVENESS, "d" + d + "-never-booted", deliveries, "d" + d + " was created but never finished booting");
         }
         return out;
     }

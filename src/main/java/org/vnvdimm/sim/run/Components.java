@@ -3,11 +3,7 @@ package org.vnvdimm.sim.run;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import org.vnvdimm.contract.Roles;
-import java.util.TreeMap;
-import org.vnvdimm.proto.DomainConfig;
 import org.vnvdimm.proto.Envelope;
-import org.vnvdimm.proto.GuestWorkload;
-import org.vnvdimm.proto.Step;
 import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.proto.StepResult;
 import org.vnvdimm.sim.platform.MediaStore;
@@ -16,19 +12,22 @@ import org.vnvdimm.sim.platform.PlatformModel;
 import org.vnvdimm.sim.wire.Wire;
 import org.vnvdimm.xen.Xen;
 
-/** Which component plays which role, configured by the scenario's design. */
+/**
+ * Which component plays which role, configured by the scenario's design. Components get only what
+ * their real counterpart is built or booted with (the design, the hardware); everything a scenario
+ * decides at run time reaches them through the wire. Tests substitute broken variants through
+ * {@link Wire.ComponentFactory}.
+ */
 final class Components implements Wire.ComponentFactory {
     private final Scenario scenario;
     private final PlatformModel model;
     private final MediaStore ram;
     private final MediaStore media;
     private final long seed;
-    private final TreeMap<Integer, DomainConfig> domains;
 
     Components(Scenario scenario, long seed, PlatformModel model, MediaStore ram, MediaStore media) {
         this.scenario = scenario;
         this.seed = seed;
-        this.domains = domainsById(scenario);
         this.model = model;
         this.ram = ram;
         this.media = media;
@@ -44,33 +43,10 @@ final class Components implements Wire.ComponentFactory {
             case Roles.DOM0 -> org.vnvdimm.dom0.Dom0Kernel.create(wire, new org.vnvdimm.dom0.Dom0Kernel.Config(seed));
             default -> {
                 if (Roles.isQemu(role)) yield org.vnvdimm.qemu.Qemu.create(wire, Roles.servedDomain(role), scenario.getDesign());
-                if (Roles.isGuest(role)) {
-                    DomainConfig d = domains.get(Roles.servedDomain(role));
-                    yield org.vnvdimm.guest.Guest.create(wire, Roles.servedDomain(role),
-                            new org.vnvdimm.guest.Guest.Config(d == null ? GuestWorkload.getDefaultInstance() : d.getWorkload()));
-                }
+                // The guest learns its workload from xenstore, as xl wrote it from the domain config.
+                if (Roles.isGuest(role)) yield org.vnvdimm.guest.Guest.create(wire, Roles.servedDomain(role));
                 yield null;
             }
         };
-    }
-
-    /**
-     * The domid each xl create will get: explicit ones as given, the others as Xen's allocator hands
-     * them out (next free from 1, in step order).
-     */
-    static TreeMap<Integer, DomainConfig> domainsById(Scenario s) {
-        TreeMap<Integer, DomainConfig> out = new TreeMap<>();
-        int next = 1;
-        for (Step st : ScenarioDriver.expand(s)) {
-            if (!st.hasXlCreate()) continue;
-            DomainConfig d = st.getXlCreate().getDomain();
-            int id = d.getDomid();
-            if (id == 0) {
-                while (out.containsKey(next)) next++;
-                id = next++;
-            }
-            out.putIfAbsent(id, d);
-        }
-        return out;
     }
 }

@@ -2,68 +2,116 @@ package org.vnvdimm.sim.run;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.vnvdimm.contract.Errno;
 import org.vnvdimm.contract.Roles;
 import org.vnvdimm.proto.AdminCommand;
-import org.vnvdimm.proto.DomainConfig;
-import org.vnvdimm.qemu.acpi.QemuArgs;
 import org.vnvdimm.proto.AdminResult;
+import org.vnvdimm.proto.DomainConfig;
 import org.vnvdimm.proto.Envelope;
+import org.vnvdimm.proto.ExpectedStepFailure;
 import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.proto.Step;
+import org.vnvdimm.proto.StepOutcome;
+import org.vnvdimm.qemu.acpi.QemuArgs;
 import org.vnvdimm.sim.wire.Wire;
 
 /**
  * The scenario's operator. Injects one step at a time, each when nothing is in flight any more
- * (the previous step and everything it set off have finished), and collects the results the
- * components answer to the admin.
+ * (the previous step and everything it set off have finished), and keeps what each command
+ * answered. Steps are numbered as the scenario lists them (1-based); a step with `count` runs as
+ * instances 1..count of that number. The envelope's tag is the step number, so the trace shows it.
  */
 public final class ScenarioDriver implements Wire.Driver {
-    /** What one step produced. */
-    public record StepOutcome(int index, String command, int rc, String output, long seq) {}
-
-    private final List<Step> steps;
-    private final List<StepOutcome> outcomes = new ArrayList<>();
-    private int next;
-
-    public ScenarioDriver(Scenario scenario) { this.steps = expand(scenario); }
+    /** One step as it runs: its number under `steps:`, its instance (0 without count), the step. */
+    public record Planned(int step, int instance, Step action) {}
 
     /** Bound on the steps a scenario may expand to (count fields). */
     public static final int MAX_STEPS = 100_000;
 
-    /**
-     * The scenario's steps as they run: a step with count N becomes N steps with "%d" replaced by
-     * 1..N, and a domain's `qemu` options become libxl's device_model_args.
-     */
+    private final List<Planned> plan;
+    private final List<ExpectedStepFailure> expected;
+    private final List<StepOutcome> outcomes = new ArrayList<>();
+    private int next;
+    /** The step in progress, until it answers (or the system goes quiet without an answer). */
+    private Planned running;
+    private boolean answered;
+
+    public ScenarioDriver(Scenario scenario) {
+        this.plan = plan(scenario);
+        this.expected = scenario.getExpect().getStepFailuresList();
+    }
+
+    /** The scenario's steps as they run (see {@link #plan}), without their numbers. */
     public static List<Step> expand(Scenario scenario) {
         List<Step> out = new ArrayList<>();
+        for (Planned p : plan(scenario)) out.add(p.action());
+        return out;
+    }
+
+    /**
+     * The scenario's steps as they run: a step with count N becomes N instances with "%d" replaced
+     * by 1..N, and a domain's `qemu` options become libxl's device_model_args.
+     */
+    public static List<Planned> plan(Scenario scenario) {
+        List<Planned> out = new ArrayList<>();
+        int number = 0;
         for (Step s : scenario.getStepsList()) {
-            int n = s.hasFile() ? Math.max(1, s.getFile().getCount()) : s.hasXlCreate() ? Math.max(1, s.getXlCreate().getCount()) : 1;
+            number++;
+            int count = switch (s.getActionCase()) {
+                case FILE -> s.getFile().getCount();
+                case XL_CREATE -> s.getXlCreate().getCount();
+                default -> 0;
+            };
+            int n = Math.max(1, count);
             if (out.size() + n > MAX_STEPS) throw new IllegalArgumentException("scenario expands to more than " + MAX_STEPS + " steps");
-            for (int i = 1; i <= n; i++) {
-                String k = Integer.toString(i);
-                if (s.hasFile()) {
-                    out.add(s.toBuilder().setFile(s.getFile().toBuilder().setCount(0).setPath(s.getFile().getPath().replace("%d", k))).build());
-                } else if (s.hasXlCreate()) {
-                    DomainConfig.Builder d = s.getXlCreate().getDomain().toBuilder();
-                    d.setName(d.getName().replace("%d", k)).setQemu(d.getQemu().replace("%d", k));
-                    for (int v = 0; v < d.getVnvdimmsCount(); v++) {
-                        d.setVnvdimms(v, d.getVnvdimms(v).toBuilder().setFile(d.getVnvdimms(v).getFile().replace("%d", k)));
-                    }
-                    if (!d.getQemu().isBlank()) d.clearDeviceModelArgs().addAllDeviceModelArgs(QemuArgs.split(d.getQemu()));
-                    out.add(s.toBuilder().setXlCreate(s.getXlCreate().toBuilder().setCount(0).setDomain(d)).build());
-                } else {
-                    out.add(s);
-                }
-            }
+            for (int i = 1; i <= n; i++) out.add(new Planned(number, count > 1 ? i : 0, instance(s, Integer.toString(i))));
         }
         return out;
     }
 
+    private static Step instance(Step s, String k) {
+        return switch (s.getActionCase()) {
+            case FILE -> s.toBuilder().setFile(s.getFile().toBuilder().setCount(0).setPath(s.getFile().getPath().replace("%d", k))).build();
+            case XL_CREATE -> {
+                DomainConfig.Builder d = s.getXlCreate().getDomain().toBuilder();
+                d.setName(d.getName().replace("%d", k)).setQemu(d.getQemu().replace("%d", k));
+                for (int v = 0; v < d.getVnvdimmsCount(); v++) {
+                    d.setVnvdimms(v, d.getVnvdimms(v).toBuilder().setFile(d.getVnvdimms(v).getFile().replace("%d", k)));
+                }
+                if (!d.getQemu().isBlank()) d.clearDeviceModelArgs().addAllDeviceModelArgs(QemuArgs.split(d.getQemu()));
+                yield s.toBuilder().setXlCreate(s.getXlCreate().toBuilder().setCount(0).setDomain(d)).build();
+            }
+            case POWER_ON, NDCTL, PMEM_SETUP, MKFS -> s;
+            case ACTION_NOT_SET -> throw new IllegalArgumentException("a step has no action");
+        };
+    }
+
+    /** The command as the operator types it, for messages and the summary. */
+    public static String command(Step s) {
+        return switch (s.getActionCase()) {
+            case POWER_ON -> "power on";
+            case NDCTL -> "ndctl create-namespace --region=" + s.getNdctl().getRegion() + " --mode=" + s.getNdctl().getMode()
+                    + (s.getNdctl().getMap().isEmpty() ? "" : " --map=" + s.getNdctl().getMap());
+            case PMEM_SETUP -> s.getPmemSetup().getFromNamespace().isEmpty() ? "xl pmem-setup" : "xl pmem-setup " + s.getPmemSetup().getFromNamespace();
+            case MKFS -> "mkfs." + s.getMkfs().getType() + " " + s.getMkfs().getDev() + " && mount -o dax " + s.getMkfs().getDev() + " " + s.getMkfs().getMount();
+            case FILE -> "fallocate -l " + s.getFile().getSizeBytes() + " " + s.getFile().getPath();
+            case XL_CREATE -> "xl create " + s.getXlCreate().getDomain().getName();
+            case ACTION_NOT_SET -> "(none)";
+        };
+    }
+
+    /** Whether the operator waits for the command's exit status (power on has none). */
+    private static boolean answers(Step s) { return s.getActionCase() != Step.ActionCase.POWER_ON; }
+
     @Override
     public List<Envelope.Builder> next() {
-        if (next >= steps.size()) return List.of();
-        Step s = steps.get(next++);
-        Envelope.Builder e = Envelope.newBuilder().setTag(next);
+        closeRunning();
+        if (next >= plan.size()) return List.of();
+        Planned p = plan.get(next++);
+        running = p;
+        answered = false;
+        Step s = p.action();
+        Envelope.Builder e = Envelope.newBuilder().setTag(p.step());
         switch (s.getActionCase()) {
             case POWER_ON -> e.setTo(Roles.PLATFORM).setPowerOn(s.getPowerOn());
             case NDCTL -> e.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setNdctlCreateNamespace(s.getNdctl()));
@@ -71,26 +119,51 @@ public final class ScenarioDriver implements Wire.Driver {
             case FILE -> e.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setCreateFile(s.getFile()));
             case PMEM_SETUP -> e.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlPmemSetup(s.getPmemSetup()));
             case XL_CREATE -> e.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlCreate(s.getXlCreate()));
-            case ACTION_NOT_SET -> throw new IllegalStateException("step " + next + " has no action");
+            case ACTION_NOT_SET -> throw new IllegalStateException("step " + p.step() + " has no action");
         }
         return List.of(e);
     }
 
+    /** The system went quiet: a command that never answered has failed. */
+    private void closeRunning() {
+        if (running != null && !answered && answers(running.action())) {
+            outcomes.add(outcome(running, Errno.ETIMEDOUT.neg(), "no answer: the system went quiet before the command finished", 0));
+        }
+        running = null;
+    }
+
+    /** Called once the run has ended (all steps injected or the step bound hit). */
+    public void end() { closeRunning(); }
+
     @Override
     public List<Envelope.Builder> onAdminDelivery(Envelope e) {
-        if (e.hasAdminResult()) {
-            AdminResult r = e.getAdminResult();
-            outcomes.add(new StepOutcome((int) e.getTag(), e.getFrom(), r.getRc(), r.getOutput(), e.getSeq()));
+        if (!e.hasAdminResult() || running == null) return List.of();
+        if (answered) {
+            outcomes.add(outcome(running, Errno.EINVAL.neg(), "a second answer came from " + e.getFrom(), e.getSeq()));
+            return List.of();
         }
+        answered = true;
+        AdminResult r = e.getAdminResult();
+        outcomes.add(outcome(running, r.getRc(), r.getOutput(), e.getSeq()));
         return List.of();
     }
 
+    private StepOutcome outcome(Planned p, int rc, String output, long seq) {
+        StepOutcome.Builder b = StepOutcome.newBuilder().setStep(p.step()).setInstance(p.instance())
+                .setCommand(command(p.action())).setRc(rc).setOutput(output).setSeq(seq);
+        if (rc < 0) {
+            String name = Errno.name(rc);
+            b.setErrno(name.startsWith("-") ? name.substring(1) : name);
+            for (ExpectedStepFailure x : expected) {
+                if (x.getStep() == p.step() && x.getErrno().equals(b.getErrno())) b.setExpected(true);
+            }
+        }
+        return b.build();
+    }
+
+    /** What every answering step got back, in order. */
     public List<StepOutcome> outcomes() { return outcomes; }
 
-    /** Steps that answered with a failure. */
-    public List<StepOutcome> failures() {
-        List<StepOutcome> f = new ArrayList<>();
-        for (StepOutcome o : outcomes) if (o.rc() != 0) f.add(o);
-        return f;
-    }
+    /** How many steps were injected. */
+    public int stepsRun() { return next; }
 }

@@ -8,13 +8,17 @@ import akka.actor.typed.javadsl.AskPattern;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+import org.vnvdimm.proto.ExpectedStepFailure;
 import org.vnvdimm.proto.RunSummary;
+import org.vnvdimm.proto.StepOutcome;
 import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.proto.TraceHeader;
 import org.vnvdimm.proto.Verdict;
@@ -73,10 +77,19 @@ public final class Simulator implements AutoCloseable {
      * when traceBin is given, written there; recorder gets every record too.
      */
     public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder) {
+        return run(scenario, seed, traceBin, recorder, UnaryOperator.identity());
+    }
+
+    /**
+     * Run with some components substituted: substitute gets the real factory and returns the one
+     * the wire uses. Only tests use it, to build deliberately broken variants (seeded bugs).
+     */
+    public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
+                         UnaryOperator<Wire.ComponentFactory> substitute) {
         PlatformModel model = new PlatformModel(scenario.getPlatform());
         Oracles oracles = new Oracles(model);
         ScenarioDriver driver = new ScenarioDriver(scenario);
-        Components components = new Components(scenario, seed, model, new MediaStore(), new MediaStore());
+        Wire.ComponentFactory components = substitute.apply(new Components(scenario, seed, model, new MediaStore(), new MediaStore()));
         DigestRecorder digest = new DigestRecorder(traceBin);
         Recorder rec = Recorders.all(digest, recorder);
         TraceHeader header = TraceHeader.newBuilder().setScenario(scenario).setSeed(seed).setCodeVersion(CODE_VERSION).build();
@@ -100,8 +113,11 @@ public final class Simulator implements AutoCloseable {
         } catch (InterruptedException | TimeoutException e) {
             throw new IllegalStateException("run did not finish within " + RUN_GUARD + ": " + e, e);
         }
-        RunSummary.Builder s = RunSummary.newBuilder().setDeliveries(o.deliveries()).setVtimeNs(o.vtimeNs()).addAllVerdicts(o.verdicts());
-        judge(scenario, o.verdicts(), driver.failures(), s);
+        driver.end();
+        RunSummary.Builder s = RunSummary.newBuilder().setDeliveries(o.deliveries()).setVtimeNs(o.vtimeNs())
+                .addAllVerdicts(oracles.verdicts()).setVerdictsFolded(oracles.folded()).setVerdictsDropped(oracles.dropped())
+                .setScenario(scenario.getName()).setSeed(seed).setCodeVersion(CODE_VERSION).setStepsRun(driver.stepsRun());
+        judge(scenario, driver.outcomes(), s);
         // The digest covers header and records; the summary is derived from them.
         digest.end(RunSummary.getDefaultInstance());
         s.setTraceSha256(digest.sha256());
@@ -110,26 +126,65 @@ public final class Simulator implements AutoCloseable {
         return new RunResult(summary, List.copyOf(driver.outcomes()));
     }
 
-    /** Expectations hold when exactly the expected oracles fired (none expected: none fired). */
-    static void judge(Scenario scenario, List<Verdict> verdicts, List<ScenarioDriver.StepOutcome> failedSteps, RunSummary.Builder s) {
+    /**
+     * A run passes when everything in it held: exactly the expected oracles fired, every step
+     * succeeded except those expect.step_failures names (with that errno), and each of those did
+     * fail. The outcome says why in words; first_problem names the earliest unexpected event.
+     */
+    static void judge(Scenario scenario, List<StepOutcome> steps, RunSummary.Builder s) {
         TreeSet<String> fired = new TreeSet<>();
-        for (Verdict v : verdicts) fired.add(v.getOracle());
+        for (Verdict v : s.getVerdictsList()) fired.add(v.getOracle());
         TreeSet<String> expected = new TreeSet<>(scenario.getExpect().getViolationsList());
-        boolean met = fired.equals(expected);
-        StringBuilder why = new StringBuilder();
-        if (expected.isEmpty()) {
-            why.append(fired.isEmpty() ? "no violation, as expected" : "unexpected violations: " + String.join(", ", fired));
-        } else {
-            TreeSet<String> missing = new TreeSet<>(expected);
-            missing.removeAll(fired);
-            TreeSet<String> extra = new TreeSet<>(fired);
-            extra.removeAll(expected);
-            if (met) why.append("expected violations fired: ").append(String.join(", ", expected));
-            if (!missing.isEmpty()) why.append("expected but did not fire: ").append(String.join(", ", missing));
-            if (!extra.isEmpty()) why.append(why.length() > 0 ? "; " : "").append("unexpected: ").append(String.join(", ", extra));
+        TreeSet<String> missing = new TreeSet<>(expected);
+        missing.removeAll(fired);
+        TreeSet<String> extra = new TreeSet<>(fired);
+        extra.removeAll(expected);
+        List<String> problems = new ArrayList<>();
+        long firstSeq = Long.MAX_VALUE;
+        String first = "";
+        for (StepOutcome st : steps) {
+            if (st.getRc() == 0) continue;
+            s.addFailedSteps(st);
+            if (!st.getExpected()) {
+                String p = "step " + stepName(st) + " (" + st.getCommand() + ") failed unexpectedly: "
+                        + (st.getErrno().isEmpty() ? "rc " + st.getRc() : st.getErrno()) + (st.getOutput().isEmpty() ? "" : " — " + st.getOutput());
+                problems.add(p);
+                long at = st.getSeq() == 0 ? Long.MAX_VALUE - 1 : st.getSeq();
+                if (at < firstSeq) { firstSeq = at; first = p + (st.getSeq() == 0 ? "" : " (#" + st.getSeq() + ")"); }
+            }
         }
-        if (!failedSteps.isEmpty()) why.append("; ").append(failedSteps.size()).append(" step(s) failed");
-        s.setExpectationsMet(met).setOutcome(why.toString());
+        for (ExpectedStepFailure x : scenario.getExpect().getStepFailuresList()) {
+            boolean seen = false;
+            for (StepOutcome st : steps) seen |= st.getStep() == x.getStep() && st.getExpected() && st.getErrno().equals(x.getErrno());
+            if (!seen) problems.add("step " + x.getStep() + " was expected to fail with " + x.getErrno() + " and did not");
+        }
+        for (Verdict v : s.getVerdictsList()) {
+            if (extra.contains(v.getOracle()) && v.getSeq() < firstSeq) {
+                firstSeq = v.getSeq();
+                first = v.getOracle() + " at #" + v.getSeq() + ": " + v.getDetail();
+            }
+        }
+        if (!extra.isEmpty()) problems.add("unexpected violations: " + String.join(", ", extra));
+        if (!missing.isEmpty()) problems.add("expected but did not fire: " + String.join(", ", missing));
+        if (first.isEmpty() && !problems.isEmpty()) first = problems.get(0);
+        boolean met = problems.isEmpty();
+        String why;
+        if (met) {
+            List<String> parts = new ArrayList<>();
+            parts.add(expected.isEmpty() ? "no violation, as expected" : "expected violations fired: " + String.join(", ", expected));
+            if (!scenario.getExpect().getStepFailuresList().isEmpty()) {
+                parts.add(scenario.getExpect().getStepFailuresCount() + " expected step failure(s) seen");
+            }
+            why = String.join("; ", parts);
+        } else {
+            why = String.join("; ", problems);
+        }
+        s.setExpectationsMet(met).setOutcome(why).setFirstProblem(first);
+    }
+
+    /** "6", or "6.3" for the third instance of a step with count. */
+    public static String stepName(StepOutcome st) {
+        return st.getInstance() == 0 ? Integer.toString(st.getStep()) : st.getStep() + "." + st.getInstance();
     }
 
     @Override

@@ -49,14 +49,24 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         List<Envelope.Builder> onAdminDelivery(Envelope e);
     }
 
-    /** The oracles: they see every delivery and what its handling observed and sent. */
+    /**
+     * The oracles: they see every delivery and what its handling observed and sent. Each call
+     * returns the verdicts that are new at this delivery (repeats of a cause are folded by the
+     * observer); {@link #verdicts()} gives the folded list at the end.
+     */
     public interface Observer {
         List<Verdict> afterDelivery(Envelope delivered, StepResult result);
 
         List<Verdict> atEnd(long deliveries, boolean stepBoundHit);
+
+        /** A component stopped outside a delivery it was handling (the wire saw it terminate). */
+        List<Verdict> stoppedOutsideDelivery(String role, long lastSeq);
+
+        /** Every verdict of the run, repeats folded, in the order they first fired. */
+        List<Verdict> verdicts();
     }
 
-    public record Outcome(long deliveries, long vtimeNs, List<Verdict> verdicts, boolean stepBoundHit) {}
+    public record Outcome(long deliveries, long vtimeNs, boolean stepBoundHit) {}
 
     public static final String ADMIN = "admin";
 
@@ -73,7 +83,8 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     // Lookups by role only; never iterated.
     private final Map<String, ActorRef<Envelope>> actors = new HashMap<>();
     private final Map<String, Long> clocks = new HashMap<>();
-    private final List<Verdict> verdicts = new ArrayList<>();
+    /** Roles whose component crashed or stopped: the seq where it happened. */
+    private final Map<String, Long> dead = new HashMap<>();
     private long seq;
     private long vtimeNs;
     private Envelope inFlight;
@@ -130,6 +141,13 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
             return;
         }
         inFlight = null;
+        if (!r.getCrash().isEmpty()) {
+            // Nothing it sent counts: the handler did not finish. The actor stops after answering.
+            dead.put(r.getRole(), e.getSeq());
+            actors.put(r.getRole(), null);
+            finishDelivery(e, r);
+            return;
+        }
         List<Observation> extra = new ArrayList<>();
         for (Envelope out : r.getSentList()) {
             if (!out.getFrom().equals(r.getRole())) {
@@ -148,7 +166,6 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     }
 
     private void record(Envelope e, List<Observation> observed, List<Verdict> v) {
-        verdicts.addAll(v);
         TraceRecord.Builder t = TraceRecord.newBuilder().setDelivered(e);
         // addAll on protobuf lists walks and null-checks; most deliveries observe nothing
         if (!observed.isEmpty()) t.addAllObserved(observed);
@@ -185,8 +202,10 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
             }
             ActorRef<Envelope> target = actorFor(e.getTo());
             if (target == null) {
-                StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq())
-                        .addObserved(log("wire: no component plays role '" + e.getTo() + "'; message dropped")).build();
+                Long diedAt = dead.get(e.getTo());
+                String why = diedAt != null ? "wire: " + e.getTo() + " crashed at #" + diedAt + "; message dropped"
+                        : "wire: no component plays role '" + e.getTo() + "'; message dropped";
+                StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq()).addObserved(log(why)).build();
                 record(e, r.getObservedList(), observer.afterDelivery(e, r));
                 continue;
             }
@@ -217,22 +236,29 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         return ref;
     }
 
+    /** A component actor terminated: after its crash answer (already dead), or on its own. */
     private void crashed(Terminated t) {
         if (finished) return;
         String role = t.getRef().path().name();
+        if (dead.containsKey(role)) return;
+        dead.put(role, seq);
         actors.put(role, null);
         if (inFlight != null && inFlight.getTo().equals(role)) {
             Envelope e = inFlight;
             inFlight = null;
             finishDelivery(e, StepResult.newBuilder().setRole(role).setHandledSeq(e.getSeq())
-                    .addObserved(log("wire: component " + role + " stopped while handling #" + e.getSeq())).build());
+                    .setCrash(role + " stopped while handling #" + e.getSeq() + " " + e.getPayloadCase()).build());
+            return;
         }
+        // Not reachable through ComponentBehavior (it stops only after a crash answer); kept so a
+        // component stopping by any other route still fails the run.
+        observer.stoppedOutsideDelivery(role, seq);
     }
 
     private void end(boolean stepBoundHit) {
         finished = true;
-        verdicts.addAll(observer.atEnd(seq, stepBoundHit));
-        done.complete(new Outcome(seq, vtimeNs, List.copyOf(verdicts), stepBoundHit));
+        observer.atEnd(seq, stepBoundHit);
+        done.complete(new Outcome(seq, vtimeNs, stepBoundHit));
     }
 
     private void fail(String why) {

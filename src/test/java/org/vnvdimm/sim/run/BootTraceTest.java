@@ -29,7 +29,7 @@ class BootTraceTest {
         assertTrue(boot.result().passed(), boot.result().summary().getOutcome());
         assertEquals(0, boot.result().verdicts().size());
         assertEquals(5, boot.result().steps().size(), "every admin command answered (power on has no answer)");
-        for (ScenarioDriver.StepOutcome s : boot.result().steps()) assertEquals(0, s.rc(), s.toString());
+        for (org.vnvdimm.proto.StepOutcome s : boot.result().steps()) assertEquals(0, s.getRc(), s.toString());
         assertTrue(boot.trace().stream().flatMap(r -> r.getObservedList().stream())
                 .anyMatch(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("data-readback") && o.getGuestCheck().getOk()));
         assertTrue(boot.trace().stream().flatMap(r -> r.getObservedList().stream())

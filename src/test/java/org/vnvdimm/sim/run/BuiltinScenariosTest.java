@@ -80,7 +80,7 @@ class BuiltinScenariosTest {
     @Test
     void aTooSmallManagementAreaIsEnospcAndTheGuestNeverBoots() {
         Runs.Run r = Runs.run(sim, Runs.builtin("mgmt-too-small"), 1);
-        assertTrue(r.result().steps().stream().anyMatch(s -> s.rc() == Errno.ENOSPC.neg()), r.result().steps().toString());
+        assertTrue(r.result().steps().stream().anyMatch(s -> s.getRc() == Errno.ENOSPC.neg()), r.result().steps().toString());
         assertEquals(List.of("liveness"), r.result().firedOracles().stream().toList());
         long refused = r.firstSeq(e -> e.hasHypercallRet() && e.getHypercallRet().getRc() == Errno.EPERM.neg() && e.getTo().equals("qemu-1"));
         assertNotEquals(Long.MAX_VALUE, refused, "QEMU's mapping of a never-handed-over data area is refused");

@@ -36,7 +36,7 @@ class WireTest {
 
     static Envelope.Builder io(String to, long data) { return Envelope.newBuilder().setTo(to).setGuestIo(GuestIo.newBuilder().setData(data)); }
 
-    record Result(Wire.Outcome outcome, MemoryRecorder rec) {}
+    record Result(Wire.Outcome outcome, MemoryRecorder rec, List<Verdict> verdicts) {}
 
     Result run(Wire.ComponentFactory f, List<Envelope.Builder> inject, long max, long seed) throws Exception {
         MemoryRecorder rec = new MemoryRecorder();
@@ -51,11 +51,25 @@ class WireTest {
             public List<Envelope.Builder> onAdminDelivery(Envelope e) { return List.of(); }
         };
         Wire.Observer none = new Wire.Observer() {
-            public List<Verdict> afterDelivery(Envelope e, StepResult r) { return List.of(); }
-            public List<Verdict> atEnd(long n, boolean hit) { return hit ? List.of(Verdict.newBuilder().setOracle("liveness").build()) : List.of(); }
+            final List<Verdict> all = new ArrayList<>();
+            public List<Verdict> afterDelivery(Envelope e, StepResult r) {
+                if (r.getCrash().isEmpty()) return List.of();
+                Verdict v = Verdict.newBuilder().setOracle("crash").setSeq(e.getSeq()).setDetail(r.getCrash()).build();
+                all.add(v);
+                return List.of(v);
+            }
+            public List<Verdict> atEnd(long n, boolean hit) {
+                if (hit) all.add(Verdict.newBuilder().setOracle("liveness").setSeq(n).build());
+                return List.copyOf(all);
+            }
+            public List<Verdict> stoppedOutsideDelivery(String role, long seq) {
+                all.add(Verdict.newBuilder().setOracle("crash").setSeq(seq).build());
+                return List.of();
+            }
+            public List<Verdict> verdicts() { return all; }
         };
         kit.spawn(Wire.create(TraceHeader.newBuilder().setSeed(seed).build(), f, d, none, rec, max, done)).tell(new Wire.Start());
-        return new Result(done.get(30, TimeUnit.SECONDS), rec);
+        return new Result(done.get(30, TimeUnit.SECONDS), rec, none.verdicts());
     }
 
     @Test
@@ -110,7 +124,8 @@ class WireTest {
         Result r = run(f, List.of(io("a", 0)), 50, 1);
         assertTrue(r.outcome().stepBoundHit());
         assertEquals(50, r.outcome().deliveries());
-        assertEquals("liveness", r.outcome().verdicts().get(0).getOracle());
+        assertEquals("liveness", r.verdicts().get(0).getOracle());
+        assertEquals(50, r.verdicts().get(0).getSeq());
     }
 
     @Test
@@ -120,7 +135,9 @@ class WireTest {
                 : scripted(role, w, e -> List.of());
         Result r = run(f, List.of(io("a", 0), io("b", 0)), 100, 1);
         assertEquals(2, r.outcome().deliveries());
-        assertTrue(r.rec().records().stream().anyMatch(t -> t.getObservedCount() > 0 && t.getObserved(0).getLog().getText().contains("stopped while handling")));
+        TraceRecord atA = r.rec().records().stream().filter(t -> t.getDelivered().getTo().equals("a")).findFirst().orElseThrow();
+        assertTrue(atA.getVerdictsList().stream().anyMatch(v -> v.getOracle().equals("crash") && v.getSeq() == atA.getDelivered().getSeq()
+                && v.getDetail().contains("stopped while handling")), atA.toString());
     }
 
     @Test
