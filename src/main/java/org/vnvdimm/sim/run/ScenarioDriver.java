@@ -111,16 +111,17 @@ public final class ScenarioDriver implements Wire.Driver {
         running = p;
         answered = false;
         Step s = p.action();
-        Envelope.Builder e = Envelope.newBuilder().setTag(p.step());
-        switch (s.getActionCase()) {
-            case POWER_ON -> e.setTo(Roles.PLATFORM).setPowerOn(s.getPowerOn());
-            case NDCTL -> e.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setNdctlCreateNamespace(s.getNdctl()));
-            case MKFS -> e.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setMkfs(s.getMkfs()));
-            case FILE -> e.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setCreateFile(s.getFile()));
-            case PMEM_SETUP -> e.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlPmemSetup(s.getPmemSetup()));
-            case XL_CREATE -> e.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlCreate(s.getXlCreate()));
+        Envelope.Builder base = Envelope.newBuilder().setTag(p.step());
+        // A switch expression: a step type added to the proto without a case here does not compile.
+        Envelope.Builder e = switch (s.getActionCase()) {
+            case POWER_ON -> base.setTo(Roles.PLATFORM).setPowerOn(s.getPowerOn());
+            case NDCTL -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setNdctlCreateNamespace(s.getNdctl()));
+            case MKFS -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setMkfs(s.getMkfs()));
+            case FILE -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setCreateFile(s.getFile()));
+            case PMEM_SETUP -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlPmemSetup(s.getPmemSetup()));
+            case XL_CREATE -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlCreate(s.getXlCreate()));
             case ACTION_NOT_SET -> throw new IllegalStateException("step " + p.step() + " has no action");
-        }
+        };
         return List.of(e);
     }
 
