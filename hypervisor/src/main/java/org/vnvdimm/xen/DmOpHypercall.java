@@ -6,8 +6,8 @@ import org.vnvdimm.contract.Errno;
 import org.vnvdimm.proto.*;
 
 /**
- * __HYPERVISOR_dm_op (arch/x86/hvm/dm.c): the target domain (-ESRCH), the device model's rights
- * (-EPERM), a domain that can have a device model (-EINVAL), then the op's own checks.
+ * __HYPERVISOR_dm_op (arch/x86/hvm/dm.c do_dm_op): the target domain (-ESRCH), an HVM target
+ * (-EINVAL), the device model's rights (xsm_dm_op, -EPERM), then the op's own checks.
  */
 final class DmOpHypercall {
     private final Xen x;
@@ -19,8 +19,8 @@ final class DmOpHypercall {
         DmOp op = e.getDmOp();
         Domain d = x.domains.get(op.getDomid());
         if (d == null) { x.ret(e, Errno.ESRCH.neg()); return; }
-        if (!x.privileged(e)) { x.retErr(e, Errno.EPERM, e.getFrom() + " is not a device model"); return; }
         if (!d.hvm) { x.retErr(e, Errno.EINVAL, "dm_op on d" + d.domid + ", which is not HVM"); return; }
+        if (!x.privileged(e)) { x.retErr(e, Errno.EPERM, e.getFrom() + " is not a device model"); return; }
         switch (op.getUCase()) {
             case CREATE_IOREQ_SERVER -> {
                 Domain.IoreqServer s = new Domain.IoreqServer(nextIoreqServerId++, e.getFrom());

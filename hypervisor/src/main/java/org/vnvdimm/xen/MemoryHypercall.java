@@ -132,12 +132,17 @@ final class MemoryHypercall {
             d.totPages += n;
             done++;
         }
-        // One scrub and one p2m observation per contiguous run, not per extent.
+        // One scrub and one p2m observation per contiguous run, not per extent. Xen scrubs the
+        // frames before the domain gets them: the answer follows the scrubbing.
+        for (long[] run : scrubbed) x.xobserve(Xen.p2m(dom, run[2], run[1], run[0], p2m_ram_rw, false));
+        int[] left = {scrubbed.size()};
+        int nrDone = done;
+        if (left[0] == 0) { x.ret(e, nrDone); return; }
         for (long[] run : scrubbed) {
-            x.scrub(run[0], run[1]);
-            x.xobserve(Xen.p2m(dom, run[2], run[1], run[0], p2m_ram_rw, false));
+            x.xenWrite(run[0], run[1], "", w -> {
+                if (--left[0] == 0) x.ret(e, nrDone);
+            });
         }
-        x.ret(e, done);
     }
 
     /** Append {mfn, nr, gfn} to runs, merging with the last when both frame ranges continue it. */

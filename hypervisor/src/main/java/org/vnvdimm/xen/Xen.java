@@ -226,19 +226,13 @@ public final class Xen extends ComponentBehavior {
     void xreplyOnBehalf(String requester, long tag, Envelope.Builder msg) { replyOnBehalf(requester, tag, msg); }
 
     /**
-     * Xen writes its own data (frame table, M2P) to memory and continues when the bus has taken the
-     * write, so the hypercall's answer follows its side effect.
+     * Xen writes its own data (frame table and M2P named by tag, or zeros for an empty tag) and
+     * continues when the bus has taken the write, so the hypercall's answer follows its side effect.
      */
     void xenWrite(long smfn, long nrPages, String tag, Consumer<MemAccessDone> then) {
         call(Roles.PLATFORM, t -> Envelope.newBuilder().setMemAccess(MemAccess.newBuilder().setOp(MemAccess.Op.FILL)
                 .setSpa(pfnToAddr(smfn)).setLen(pfnToAddr(nrPages)).setFillTag(tag).setInitiatorDomid(DOMID_XEN)
                 .setReplyTo(role).setReplyTag(t)), r -> then.accept(r.getMemAccessDone()));
-    }
-
-    /** Scrub frames before a domain gets them (CPU stores, nothing waits for them). */
-    void scrub(long mfn, long nr) {
-        send(Roles.PLATFORM, Envelope.newBuilder().setMemAccess(MemAccess.newBuilder().setOp(MemAccess.Op.FILL)
-                .setSpa(pfnToAddr(mfn)).setLen(pfnToAddr(nr)).setInitiatorDomid(DOMID_XEN)));
     }
 
     static Observation p2m(int domid, long gfn, long nr, long mfn, int type, boolean remove) {
