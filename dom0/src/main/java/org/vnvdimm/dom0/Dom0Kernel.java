@@ -46,8 +46,8 @@ import org.vnvdimm.proto.*;
  * Dom0's Linux kernel (a PV Dom0): the NFIT driver and libnvdimm (regions, namespaces, pfn info
  * blocks), the Xen pmem component that reports every SPA range to Xen before anything maps it, the
  * DAX filesystems, and the file services QEMU uses (stat, mmap, FIEMAP, pread/pwrite, sysfs).
- * Its loads and stores go straight to the memory bus through page tables Xen validated against
- * its iomem_caps; the Xen pmem component waits for Xen's grant before memremap.
+ * Its loads and stores reach the bus through page tables Xen validated against its iomem_caps: each
+ * goes to Xen, which passes it on or refuses it (-EPERM), and the kernel reports a refusal as -EIO.
  */
 public final class Dom0Kernel extends ComponentBehavior {
     /** Largest pread/pwrite QEMU may ask for. */
@@ -87,11 +87,18 @@ public final class Dom0Kernel extends ComponentBehavior {
     // ------------------------------------------------------------------ plumbing
 
 
-    /** A CPU access by Dom0 to machine memory, answered by the bus. */
+    /**
+     * A CPU access by Dom0 to machine memory. A PV kernel reaches a frame only through a PTE Xen
+     * validated, so the access goes to Xen, which checks it against Dom0's iomem_caps and either
+     * passes it to the bus (the bus answers here) or answers -EPERM itself.
+     */
     private void mem(MemAccess.Builder m, Consumer<MemAccessDone> k) {
-        call(Roles.PLATFORM, tag -> Envelope.newBuilder().setMemAccess(m.setInitiatorDomid(0).setReplyTo(role).setReplyTag(tag)),
+        call(Roles.XEN, tag -> Envelope.newBuilder().setMemAccess(m.setInitiatorDomid(0).setReplyTo(role).setReplyTag(tag)),
                 r -> k.accept(r.getMemAccessDone()));
     }
+
+    /** What a failed store or load means to the caller: the pmem driver reports an I/O error. */
+    private static int ioError(MemAccessDone d) { return Errno.EIO.neg(); }
 
     private void adminDone(Envelope req, long rc, String out) {
         replyTo(req, Envelope.newBuilder().setAdminResult(AdminResult.newBuilder().setRc((int) rc).setOutput(out)));
@@ -107,31 +114,27 @@ public final class Dom0Kernel extends ComponentBehavior {
         if (started) throw new ProtocolError("dom0 started twice");
         started = true;
         DomainStart start = e.getDomainStart();
-        hypercall(Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_memory_map)
-                .setMemoryMap(XenMemoryMap.newBuilder().setNrEntries(E820MAX))), r -> {
-            if (r.getRc() != 0) {
-                log("Linux: XENMEM_memory_map failed: %s", Errno.name(r.getRc()));
+        // xen_memory_setup() for the initial domain: the host's map, with XENMEM_machine_memory_map.
+        hypercall(Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_machine_memory_map)
+                .setMemoryMap(XenMemoryMap.newBuilder().setNrEntries(E820_MAX_ENTRIES))), r -> {
+            if (r.getRc() != 0 || r.getMemoryMap().getBufferCount() == 0) {
+                // Linux BUG_ON()s here; the simulated kernel says so and carries on without a map.
+                log("kernel BUG at arch/x86/xen/setup.c: XENMEM_machine_memory_map returned %s", Errno.name(r.getRc()));
             } else {
-                for (E820Entry x : r.getMemoryMap().getBufferList()) {
-                    log("BIOS-e820: [mem 0x%016x-0x%016x] %s", x.getAddr(), x.getAddr() + x.getSize() - 1, linuxE820(x.getType()));
-                }
+                e820 = XenE820.memorySetup(r.getMemoryMap().getBufferList(), start.getNrPages());
+                log("e820: BIOS-provided physical RAM map:");
+                for (E820Entry x : e820) log("%s", XenE820.printLine("Xen", x));
             }
             List<Pmem> ranges = nfitRanges(start.getAcpiTablesList());
             reportNext(ranges, 0);
         });
     }
 
-    private static String linuxE820(int type) {
-        return switch (type) {
-            case E820_RAM -> "usable";
-            case E820_RESERVED -> "reserved";
-            case E820_ACPI -> "ACPI data";
-            case E820_NVS -> "ACPI NVS";
-            case E820_UNUSABLE -> "unusable";
-            case E820_PMEM -> "persistent (type 7)";
-            default -> "type " + type;
-        };
-    }
+    /** E820_MAX_ENTRIES (E820_MAX_ENTRIES_ZEROPAGE 128 + 3 * MAX_NUMNODES, with NODES_SHIFT 6): xen_e820_table's size. */
+    static final int E820_MAX_ENTRIES = 128 + 3 * 64;
+
+    /** The kernel's E820 table after xen_memory_setup(). */
+    private List<E820Entry> e820 = List.of();
 
     /** The NFIT driver: every healthy persistent-memory SPA range with its DIMMs. */
     private List<Pmem> nfitRanges(List<AcpiTableBlob> tables) {
@@ -173,7 +176,6 @@ public final class Dom0Kernel extends ComponentBehavior {
                 return;
             }
             log("xen_pmem: reported pfns %#x-%#x (pxm %d) to Xen", s, t, p.pxm());
-            log("nd_pmem: memremap [mem %#x-%#x] (granted by Xen)", p.base(), p.base() + p.size() - 1);
             // Probe: read what the media holds where a namespace's info block would be.
             mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(p.base() + PAGE_SIZE).setLen(PAGE_SIZE), done -> {
                 observe(obs(Observation.newBuilder().setInspected(PmemInspected.newBuilder().setSmfn(s).setEmfn(t))));
@@ -230,7 +232,11 @@ public final class Dom0Kernel extends ComponentBehavior {
         Runnable finish = () -> adminDone(req, 0, ndctlJson(ns));
         if (block == null) { finish.run(); return; }
         mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(ns.infoBlockSpa().startBytes()).setData(ByteString.copyFrom(block)), d -> {
-            if (d.getRc() != 0) { adminDone(req, d.getRc(), "ndctl: writing the info block failed: " + Errno.name(d.getRc())); return; }
+            if (d.getRc() != 0) {
+                log("nd_pmem %s: writing the info block failed: %s", ns.name(), Errno.name(d.getRc()));
+                adminDone(req, ioError(d), "ndctl: create-namespace: writing the info block failed: " + Errno.name(ioError(d)));
+                return;
+            }
             finish.run();
         });
     }
@@ -275,7 +281,12 @@ public final class Dom0Kernel extends ComponentBehavior {
         byte[] magic = (type == FsType.XFS ? "XFSB" : "EXT4").getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(magic, 0, sb, 0, magic.length);
         mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(dev.spaStartBytes()).setData(ByteString.copyFrom(sb)), d -> {
-            if (d.getRc() != 0) { adminDone(req, d.getRc(), "mkfs: superblock write failed"); return; }
+            if (d.getRc() != 0) {
+                mounts.remove(m.getMount());
+                log("%s: write failed at [mem %#x]: %s", dev.name(), dev.spaStartBytes(), Errno.name(d.getRc()));
+                adminDone(req, ioError(d), "mkfs." + m.getType() + ": pwrite failed: Input/output error");
+                return;
+            }
             log("%s (%s): mounted filesystem with DAX on %s", m.getType().toUpperCase(java.util.Locale.ROOT), dev.name(), m.getMount());
             adminDone(req, 0, String.format(Locale.ROOT, "%s on %s, %d blocks of 4 KiB", m.getMount(), dev.path(), fs.totalBlocks()));
         });
@@ -304,12 +315,24 @@ public final class Dom0Kernel extends ComponentBehavior {
         observeExtents(fs, c.getPath(), runs);
         // Newly allocated DAX blocks read as zeros: the filesystem zeroes them before handing them out.
         int[] left = {0};
+        int[] rc = {0};
         for (FileRun run : runs) if (!run.hole()) left[0]++;
-        Runnable finish = () -> adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
+        Runnable finish = () -> {
+            if (rc[0] != 0) {
+                adminDone(req, rc[0], "fallocate: " + c.getPath() + ": zeroing the new blocks failed: Input/output error");
+                return;
+            }
+            adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
+        };
         if (left[0] == 0) { finish.run(); return; }
         for (FileRun run : runs) {
             if (run.hole()) continue;
-            mem(MemAccess.newBuilder().setOp(MemAccess.Op.FILL).setSpa(fs.device().spaOf(run.block() * PAGE_SIZE)).setLen(run.nrPages() * PAGE_SIZE), d -> {
+            long spa = fs.device().spaOf(run.block() * PAGE_SIZE);
+            mem(MemAccess.newBuilder().setOp(MemAccess.Op.FILL).setSpa(spa).setLen(run.nrPages() * PAGE_SIZE), d -> {
+                if (d.getRc() != 0 && rc[0] == 0) {
+                    rc[0] = ioError(d);
+                    log("%s: zeroing [mem %#x] failed: %s", fs.device().name(), spa, Errno.name(d.getRc()));
+                }
                 if (--left[0] == 0) finish.run();
             });
         }
@@ -440,7 +463,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             if (io.getWrite()) m.setOp(MemAccess.Op.WRITE).setData(ByteString.copyFrom(buf, off, (int) pc[1]));
             else m.setOp(MemAccess.Op.READ).setLen(pc[1]);
             mem(m, d -> {
-                if (d.getRc() != 0) rc[0] = d.getRc();
+                if (d.getRc() != 0) rc[0] = ioError(d);
                 else if (!io.getWrite()) d.getData().copyTo(buf, off);
                 if (--left[0] == 0) fileIoDone(req, rc[0] != 0 ? rc[0] : (int) len, io.getWrite() ? null : buf);
             });

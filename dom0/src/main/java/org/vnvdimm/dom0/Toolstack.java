@@ -158,8 +158,11 @@ public final class Toolstack extends ComponentBehavior {
         Guest g = new Guest(cfg, req);
         long memBytes = (cfg.getMemoryBytes() + (2L << 20) - 1) & -(2L << 20);
         int vcpus = Math.max(1, cfg.getVcpus());
+        // Xen 4.10's createdomain: ssidref, handle, flags and the arch config; the vCPUs follow with
+        // XEN_DOMCTL_max_vcpus (libxl__build_pre), as max_vcpus joined createdomain only in 4.12.
         hypercall(domctl(XEN_DOMCTL_createdomain, cfg.getDomid(), Domctl.newBuilder().setCreatedomain(DomctlCreateDomain.newBuilder()
-                .setFlags(XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap).setMaxVcpus(vcpus))), r -> {
+                .setFlags(XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap)
+                .setConfig(XenArchDomainconfig.newBuilder().setEmulationFlags(XEN_X86_EMU_ALL)))), r -> {
             if (r.getRc() != 0) { done(req, r.getRc(), "libxl: error: domain creation failed: " + Errno.name(r.getRc())); return; }
             g.domid = r.getDomctl().getDomain();
             guests.put(g.domid, g);
@@ -167,13 +170,16 @@ public final class Toolstack extends ComponentBehavior {
             g.lowmemBytes = Math.min(memBytes, HVM_BELOW_4G_RAM_END);
             g.dmAcpiAddr = g.lowmemBytes - g.dmAcpiBytes;
             long maxKb = (memBytes >>> 10) + 1024;
-            hypercall(domctl(XEN_DOMCTL_max_mem, g.domid, Domctl.newBuilder().setMaxMem(DomctlMaxMem.newBuilder().setMaxMemkb(maxKb))), r2 -> {
-                if (r2.getRc() != 0) { fail(g, r2.getRc(), "max_mem"); return; }
-                List<Long> extents = new ArrayList<>();
-                long step = PAGE_SIZE << SUPERPAGE_ORDER;
-                for (long a = 0; a < g.lowmemBytes; a += step) extents.add(a >>> PAGE_SHIFT);
-                for (long a = FOUR_GIB; a < FOUR_GIB + (memBytes - g.lowmemBytes); a += step) extents.add(a >>> PAGE_SHIFT);
-                populate(g, extents, 0, () -> setMemoryMap(g, memBytes));
+            hypercall(domctl(XEN_DOMCTL_max_vcpus, g.domid, Domctl.newBuilder().setMaxVcpus(DomctlMaxVcpus.newBuilder().setMax(vcpus))), rv -> {
+                if (rv.getRc() != 0) { fail(g, rv.getRc(), "max_vcpus"); return; }
+                hypercall(domctl(XEN_DOMCTL_max_mem, g.domid, Domctl.newBuilder().setMaxMem(DomctlMaxMem.newBuilder().setMaxMemkb(maxKb))), r2 -> {
+                    if (r2.getRc() != 0) { fail(g, r2.getRc(), "max_mem"); return; }
+                    List<Long> extents = new ArrayList<>();
+                    long step = PAGE_SIZE << SUPERPAGE_ORDER;
+                    for (long a = 0; a < g.lowmemBytes; a += step) extents.add(a >>> PAGE_SHIFT);
+                    for (long a = FOUR_GIB; a < FOUR_GIB + (memBytes - g.lowmemBytes); a += step) extents.add(a >>> PAGE_SHIFT);
+                    populate(g, extents, 0, () -> setMemoryMap(g, memBytes));
+                });
             });
         });
     }
@@ -209,17 +215,33 @@ public final class Toolstack extends ComponentBehavior {
 
     private void writeStore(Guest g, long memBytes) {
         String home = "/local/domain/" + g.domid;
-        List<String[]> kv = List.of(
+        List<String[]> kv = new ArrayList<>(List.of(
                 new String[] {home + "/name", g.cfg.getName()},
                 new String[] {home + "/memory/target", Long.toString(memBytes >>> 10)},
                 new String[] {home + "/" + HVM_XS_DM_ACPI_ADDRESS, "0x" + Long.toHexString(g.dmAcpiAddr)},
-                new String[] {home + "/" + HVM_XS_DM_ACPI_LENGTH, "0x" + Long.toHexString(g.dmAcpiBytes)});
+                new String[] {home + "/" + HVM_XS_DM_ACPI_LENGTH, "0x" + Long.toHexString(g.dmAcpiBytes)}));
+        kv.addAll(workloadKeys(g.domid, g.cfg));
         xsWriteAll(kv, 0, rc -> {
             if (rc != 0) { fail(g, Errno.EIO.neg(), "xenstore write"); return; }
             String state = "/local/domain/0/device-model/" + g.domid + "/state";
             call(Roles.XENSTORED, Envelope.newBuilder().setXsRequest(XsRequest.newBuilder().setType(XS_WATCH).setPath(state)
                     .setToken("dm-" + g.domid)), w -> startDeviceModel(g, memBytes));
         });
+    }
+
+    /** Where xl leaves the guest's workload for it (a simulator-only key, like libxl's data/ area for guest agents). */
+    static final String WORKLOAD_DIR = "data/vnvdimm-sim";
+
+    /**
+     * The domain config's workload as xenstore keys under /local/domain/<domid>/data/vnvdimm-sim:
+     * pattern_bytes and pattern_seed, decimal. Written after createdomain, before the unpause.
+     */
+    static List<String[]> workloadKeys(int domid, DomainConfig cfg) {
+        if (!cfg.hasWorkload()) return List.of();
+        String dir = "/local/domain/" + domid + "/" + WORKLOAD_DIR;
+        return List.of(
+                new String[] {dir + "/pattern_bytes", Long.toUnsignedString(cfg.getWorkload().getPatternBytes())},
+                new String[] {dir + "/pattern_seed", Long.toUnsignedString(cfg.getWorkload().getPatternSeed())});
     }
 
     private void startDeviceModel(Guest g, long memBytes) {

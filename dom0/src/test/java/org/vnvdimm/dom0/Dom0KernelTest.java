@@ -28,6 +28,13 @@ class Dom0KernelTest {
 
     @AfterAll static void down() { kit.shutdownTestKit(); }
 
+    static E820Entry e820(long addr, long size, int type) { return E820Entry.newBuilder().setAddr(addr).setSize(size).setType(type).build(); }
+
+    static final List<E820Entry> HOST_E820 = List.of(
+            e820(0, 0x9fc00, E820_RAM), e820(0x9fc00, 0x400, E820_RESERVED), e820(0xe0000, 0x20000, E820_RESERVED),
+            e820(0x100000, 0x7fe00000L, E820_RAM), e820(0x7ff00000L, 0x100000, E820_ACPI), e820(0xfec00000L, 0x1400000, E820_RESERVED),
+            e820(1L << 32, 6L << 30, E820_RAM), e820(BASE, SIZE, E820_PMEM));
+
     static DomainStart start(long... ranges) {
         List<org.vnvdimm.acpi.NfitStructure> s = new java.util.ArrayList<>();
         for (int i = 0; i < ranges.length; i += 2) {
@@ -35,14 +42,16 @@ class Dom0KernelTest {
             s.add(new NfitMemoryDeviceMap(i / 2 + 1, 0, 0, i / 2 + 1, 1, ranges[i + 1], 0, 0, 0, 1, 0));
         }
         byte[] nfit = NfitWriter.writeTable(AcpiHeader.of("NFIT", 1, "TEST  ", "TESTNFIT", 1, "TEST", 1), s);
-        return DomainStart.newBuilder().setDomid(0).addAcpiTables(AcpiTableBlob.newBuilder().setSignature("NFIT").setData(ByteString.copyFrom(nfit))).build();
+        return DomainStart.newBuilder().setDomid(0).setNrPages(0x20000).addAcpiTables(AcpiTableBlob.newBuilder().setSignature("NFIT").setData(ByteString.copyFrom(nfit))).build();
     }
 
     Harness booted(Harness d0, DomainStart s, long... pmemAddRcs) {
         StepResult r = d0.deliver(Roles.XEN, Envelope.newBuilder().setDomainStart(s));
         Envelope mm = Harness.only(r);
-        assertEquals(XENMEM_memory_map, mm.getMemoryOp().getCmd(), "first the memory map");
-        r = d0.answer(mm, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0).setMemoryMap(XenMemoryMap.getDefaultInstance())));
+        assertEquals(XENMEM_machine_memory_map, mm.getMemoryOp().getCmd(), "first the host's memory map, as xen_memory_setup asks for the initial domain");
+        assertTrue(mm.getMemoryOp().getMemoryMap().getNrEntries() >= 128);
+        r = d0.answer(mm, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0).setMemoryMap(XenMemoryMap.newBuilder()
+                .setNrEntries(HOST_E820.size()).addAllBuffer(HOST_E820))));
         for (long rc : pmemAddRcs) {
             Envelope add = Harness.only(r);
             assertTrue(add.hasPlatformOp(), "each range is reported before anything else touches it: " + add);
@@ -50,6 +59,9 @@ class Dom0KernelTest {
             if (rc != 0) continue;
             Envelope probe = Harness.only(r);
             assertEquals(MemAccess.Op.READ, probe.getMemAccess().getOp());
+            assertEquals(Roles.XEN, probe.getTo(), "a PV kernel's access goes through Xen's check");
+            assertEquals(Roles.DOM0, probe.getMemAccess().getReplyTo());
+            assertEquals(probe.getTag(), probe.getMemAccess().getReplyTag());
             long reported = add.getPlatformOp().getPmemAdd().getSpfn() << 12;
             assertEquals(reported + 4096, probe.getMemAccess().getSpa(), "Dom0 reads where an info block would be, after the grant");
             r = d0.answer(probe, Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setData(ByteString.copyFrom(new byte[4096]))));
@@ -123,5 +135,41 @@ class Dom0KernelTest {
         assertEquals(200, Harness.only(end).getFileIoReply().getRc());
         assertEquals(Errno.EINVAL.neg(), Harness.only(d0.deliver("qemu-1", Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath("/mnt/pmem0/vm1.img")
                 .setOffset(64L << 20).setLen(1)))).getFileIoReply().getRc(), "beyond the end of the file");
+    }
+
+    @Test
+    void theE820IsPrintedAsLinuxPrintsWhatXenMemorySetupKeeps() {
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 0);
+        List<String> lines = d0.logs().stream().filter(l -> l.startsWith("Xen: ") || l.startsWith("e820:")).toList();
+        assertEquals(List.of(
+                "e820: BIOS-provided physical RAM map:",
+                "Xen: [mem 0x0000000000000000-0x000000000009efff] usable",
+                "Xen: [mem 0x000000000009fc00-0x00000000000fffff] reserved",
+                "Xen: [mem 0x0000000000100000-0x0000000020060fff] usable",
+                "Xen: [mem 0x000000007ff00000-0x000000007fffffff] ACPI data",
+                "Xen: [mem 0x00000000fec00000-0x00000000ffffffff] reserved",
+                "Xen: [mem 0x0000000280000000-0x000000067fffffff] persistent (type 7)"), lines,
+                "RAM ends at nr_pages plus the 0x61 pages remapped out of the hole below 1 MiB; RAM above is discarded; the ISA range is reserved");
+    }
+
+    @Test
+    void aRefusedStoreFailsTheAdminCommandWithEio() {
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 0);
+        StepResult ns = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setNdctlCreateNamespace(NdctlCreateNamespace.newBuilder().setRegion("region0").setMode("fsdax").setMap("dev"))));
+        d0.answer(Harness.only(ns), Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        StepResult mk = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setMkfs(Mkfs.newBuilder().setDev("/dev/pmem0").setType("ext4").setMount("/mnt/pmem0"))));
+        Envelope sb = Harness.only(mk);
+        assertEquals(Roles.XEN, sb.getTo());
+        // Xen refuses: the superblock lies in an area Dom0 handed to Xen.
+        StepResult refused = d0.answer(sb, Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setRc(Errno.EPERM.neg())));
+        AdminResult res = Harness.only(refused).getAdminResult();
+        assertEquals(Errno.EIO.neg(), res.getRc(), "the pmem driver reports an I/O error");
+        assertTrue(d0.logged("write failed"));
+        // Nothing is mounted: fallocate finds no filesystem.
+        StepResult f = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setCreateFile(CreateFile.newBuilder().setPath("/mnt/pmem0/vm1.img").setSizeBytes(1L << 20))));
+        assertEquals(Errno.ENOENT.neg(), Harness.only(f).getAdminResult().getRc());
     }
 }

@@ -62,4 +62,41 @@ class ToolstackTest {
         assertTrue(a.contains("nvdimm,id=xen_nvdimm1,memdev=mem1,label-size=131072,slot=0"));
         assertEquals("nvdimm,id=nv2,memdev=x", a.get(a.size() - 1), "device_model_args go last, as given");
     }
+
+    @Test
+    void xlCreatesWith410sDomctlsAndWritesTheWorkloadToXenstoreBeforeUnpausing() {
+        Harness xl = new Harness(kit, Roles.XL, Toolstack::create);
+        DomainConfig cfg = DomainConfig.newBuilder().setName("vm1").setMemoryBytes(64L << 20).setVcpus(2)
+                .setWorkload(GuestWorkload.newBuilder().setPatternBytes(16384).setPatternSeed(42)).build();
+        StepResult r = xl.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setXlCreate(XlCreate.newBuilder().setDomain(cfg))));
+        Domctl create = Harness.only(r).getDomctl();
+        assertEquals(XEN_DOMCTL_createdomain, create.getCmd());
+        assertEquals(XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap, create.getCreatedomain().getFlags());
+        r = xl.answer(Harness.only(r), Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0)
+                .setDomctl(create.toBuilder().setDomain(5))));
+        Domctl vcpus = Harness.only(r).getDomctl();
+        assertEquals(XEN_DOMCTL_max_vcpus, vcpus.getCmd(), "4.10: vCPUs come with max_vcpus after createdomain");
+        assertEquals(2, vcpus.getMaxVcpus().getMax());
+        assertEquals(5, vcpus.getDomain());
+        // Answer everything with success until xl unpauses; note the xenstore writes on the way.
+        java.util.Map<String, String> written = new java.util.LinkedHashMap<>();
+        boolean unpaused = false;
+        for (int i = 0; i < 100 && !unpaused; i++) {
+            Envelope q = Harness.only(r);
+            if (q.hasXsRequest()) {
+                if (q.getXsRequest().getType() == XS_WRITE) written.put(q.getXsRequest().getPath(), q.getXsRequest().getValue());
+                r = xl.answer(q, Envelope.newBuilder().setXsResponse(XsResponse.newBuilder().setType(q.getXsRequest().getType())));
+            } else if (q.hasDomctl() && q.getDomctl().getCmd() == XEN_DOMCTL_unpausedomain) {
+                unpaused = true;
+            } else if (q.hasMemoryOp() && q.getMemoryOp().getCmd() == XENMEM_populate_physmap) {
+                r = xl.answer(q, ret(q.getMemoryOp().getReservation().getNrExtents()));
+            } else {
+                r = xl.answer(q, ret(0));
+            }
+        }
+        assertTrue(unpaused);
+        assertEquals("16384", written.get("/local/domain/5/data/vnvdimm-sim/pattern_bytes"));
+        assertEquals("42", written.get("/local/domain/5/data/vnvdimm-sim/pattern_seed"));
+    }
 }

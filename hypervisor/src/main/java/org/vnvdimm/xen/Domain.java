@@ -18,7 +18,9 @@ public final class Domain {
     public long totPages;
     public boolean paused = true;
     public boolean started;
-    public int maxVcpus = 1;
+    /** d->max_vcpus: 0 until XEN_DOMCTL_max_vcpus allocates them. */
+    public int maxVcpus;
+    public boolean vcpusAllocated;
     /** RAM frames this domain owns, as runs {mfn, nr} (returned to the heap on destroy). */
     public final List<long[]> ramRuns = new ArrayList<>();
     public final List<IoreqServer> ioreqServers = new ArrayList<>();

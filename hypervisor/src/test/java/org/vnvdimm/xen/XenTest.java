@@ -61,10 +61,20 @@ class XenTest {
     // ---- helpers
 
     long call(String from, Envelope.Builder e) {
+        return callRet(from, e).getRc();
+    }
+
+    /** Make a hypercall; answer the bus writes Xen waits for (its frame table) until it replies. */
+    HypercallRet callRet(String from, Envelope.Builder e) {
         StepResult r = xen.deliver(from, e);
+        while (r.getSentList().stream().noneMatch(Envelope::hasHypercallRet)) {
+            Envelope w = Harness.first(r, x -> x.hasMemAccess() && x.getMemAccess().getReplyTo().equals(Roles.XEN));
+            assertEquals(Roles.PLATFORM, w.getTo());
+            r = xen.answer(w, Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setSpa(w.getMemAccess().getSpa())));
+        }
         Envelope ret = Harness.first(r, x -> x.hasHypercallRet());
         assertEquals(from, ret.getTo());
-        return ret.getHypercallRet().getRc();
+        return ret.getHypercallRet();
     }
 
     static Envelope.Builder domctl(int cmd, int dom, Domctl.Builder d) {
@@ -94,10 +104,12 @@ class XenTest {
 
     int createHvm() {
         StepResult r = xen.deliver(Roles.XL, domctl(XEN_DOMCTL_createdomain, 0, Domctl.newBuilder().setCreatedomain(
-                DomctlCreateDomain.newBuilder().setFlags(XEN_DOMCTL_CDF_hvm_guest).setMaxVcpus(1))));
+                DomctlCreateDomain.newBuilder().setFlags(XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap))));
         HypercallRet ret = Harness.only(r).getHypercallRet();
         assertEquals(0, ret.getRc());
-        return ret.getDomctl().getDomain();
+        int d = ret.getDomctl().getDomain();
+        assertEquals(0, call(Roles.XL, domctl(XEN_DOMCTL_max_vcpus, d, Domctl.newBuilder().setMaxVcpus(DomctlMaxVcpus.newBuilder().setMax(1)))));
+        return d;
     }
 
     /** Management pages for 16 GiB of pmem: 40 bytes a page for data and for itself (0x9ff6 needed). */
@@ -141,7 +153,7 @@ class XenTest {
         assertEquals(0, call(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S, S + 16, S, S + 16)));
         assertEquals(Errno.EEXIST.neg(), call(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S + 8, S + 24, S + 8, S + 24)));
         StepResult r = xen.deliver(Roles.XL, setup(PMEM_REGION_TYPE_DATA, S + 16, E, S, S + 16));
-        HypercallRet ret = Harness.first(r, e -> e.hasHypercallRet()).getHypercallRet();
+        HypercallRet ret = Harness.only(r).getHypercallRet();
         assertEquals(Errno.ENOSPC.neg(), ret.getRc());
         assertEquals(Errno.ENOSPC.value, ret.getNvdimm().getErr(), "err carries the positive errno");
         assertTrue(xen.logged("insufficient management pages"));
@@ -152,9 +164,14 @@ class XenTest {
     void mgmtSetupWritesOnlyInsideTheAreaAndWithdrawsItFromDom0() {
         assertEquals(0, call(Roles.DOM0, pmemAdd(S, E)));
         StepResult r = xen.deliver(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S, S + 0x1000, S, S + 0x1000));
-        Envelope w = Harness.first(r, Envelope::hasMemAccess);
+        Envelope w = Harness.only(r);
         assertEquals(DOMID_XEN, w.getMemAccess().getInitiatorDomid());
         assertTrue(w.getMemAccess().getSpa() >= (S << 12) && w.getMemAccess().getSpa() + w.getMemAccess().getLen() <= (S + 0x1000) << 12);
+        // Xen answers the hypercall only once the bus has taken its write: the write precedes the reply.
+        StepResult done = xen.answer(w, Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        Envelope ret = Harness.only(done);
+        assertEquals(Roles.XL, ret.getTo());
+        assertEquals(0, ret.getHypercallRet().getRc());
         // Dom0 cannot pass on rights to the management area any more.
         int d = createHvm();
         assertEquals(Errno.EPERM.neg(), call(Roles.XL, iomem(d, S, 16, true)));
@@ -183,7 +200,6 @@ class XenTest {
         assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, 0x100000, -16, 32, DPCI_ADD_MAPPING)), "MFN range wraps");
         assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, -8, S, 16, DPCI_ADD_MAPPING)), "GFN range wraps");
         assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, 0x100000, 1L << 40, 1, DPCI_ADD_MAPPING)), "MFN beyond paddr_bits");
-        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, mapping(d, 0x100000, S, 1, 7)), "add_mapping is 0 or 1");
         assertEquals(Errno.ESRCH.neg(), call(Roles.XL, mapping(99, 0x100000, S, 1, DPCI_ADD_MAPPING)));
         assertEquals(Errno.EPERM.neg(), call("guest-" + d, mapping(d, 0x100000, S, 1, DPCI_ADD_MAPPING)), "a guest cannot map for itself");
         Envelope.Builder v = mapping(d, 0x100000, S, 1, DPCI_ADD_MAPPING);
@@ -192,12 +208,12 @@ class XenTest {
     }
 
     @Test
-    void mappingAnUnreportedRangeIsRefused() {
+    void mappingPmemThatIsNoDataAreaIsRefused() {
         int d = createHvm();
-        // Dom0 itself lacks the range until it reports it: it cannot grant it, nor can the mapping pass.
-        assertEquals(Errno.EPERM.neg(), call(Roles.XL, iomem(d, S, 64, true)));
+        // Dom0 holds the pmem in iomem_caps from boot (upstream dom0_setup_permissions) and may pass
+        // it on, but Xen's pmem check maps only handed-over data areas.
+        assertEquals(0, call(Roles.XL, iomem(d, S, 64, true)));
         assertEquals(Errno.EPERM.neg(), call(Roles.XL, mapping(d, 0x100000, S, 64, DPCI_ADD_MAPPING)));
-        // Reported but never handed over as a data area: the pmem check refuses.
         assertEquals(0, call(Roles.DOM0, pmemAdd(S, E)));
         assertEquals(0, call(Roles.XL, iomem(d, S + 0x2000, 64, true)));
         assertEquals(Errno.EPERM.neg(), call(Roles.XL, mapping(d, 0x100000, S + 0x2000, 64, DPCI_ADD_MAPPING)));
@@ -315,5 +331,116 @@ class XenTest {
         StepResult twice = xen.deliver(Roles.PLATFORM, Envelope.newBuilder().setFirmwareHandoff(handoff()));
         assertEquals(0, twice.getSentCount());
         assertTrue(xen.logged("second firmware hand-off"));
+    }
+
+    // ---- the PV Dom0
+
+    @Test
+    void dom0IsPvWithNoP2mAndKeepsPmemInItsCaps() {
+        xen = new Harness(kit, Roles.XEN, w -> Xen.create(w, Xen.Config.of(Design.getDefaultInstance())));
+        StepResult r = xen.deliver(Roles.PLATFORM, Envelope.newBuilder().setFirmwareHandoff(handoff()));
+        DomainStart start = Harness.first(r, Envelope::hasDomainStart).getDomainStart();
+        assertFalse(start.getHvm(), "Dom0 is PV");
+        assertTrue(start.getNrPages() > 0);
+        assertTrue(r.getObservedList().stream().noneMatch(o -> o.hasP2M()), "Xen keeps no p2m for a PV Dom0");
+        assertFalse(xen.logged("withheld"), "pmem is not withheld from Dom0");
+        // Dom0 may read pmem before reporting it: Xen forwards the access to the bus as Dom0's.
+        StepResult rd = dom0Access(MemAccess.Op.READ, (S << 12) + 4096, 4096);
+        MemAccess fwd = Harness.only(rd).getMemAccess();
+        assertEquals(Roles.PLATFORM, Harness.only(rd).getTo());
+        assertEquals(0, fwd.getInitiatorDomid());
+        assertEquals(Roles.DOM0, fwd.getReplyTo());
+        assertEquals(77, fwd.getReplyTag(), "the bus answers Dom0's own tag");
+    }
+
+    StepResult dom0Access(MemAccess.Op op, long spa, int len) {
+        MemAccess.Builder m = MemAccess.newBuilder().setOp(op).setSpa(spa).setReplyTo(Roles.DOM0).setReplyTag(77);
+        if (op == MemAccess.Op.WRITE) m.setData(ByteString.copyFrom(new byte[len])); else m.setLen(len);
+        return xen.deliver(Roles.DOM0, Envelope.newBuilder().setTag(77).setMemAccess(m));
+    }
+
+    @Test
+    void dom0AccessToTheWithdrawnAreaIsRefusedWithEperm() {
+        handOver();
+        StepResult w = dom0Access(MemAccess.Op.WRITE, (S + 2) << 12, 512);
+        Envelope done = Harness.only(w);
+        assertEquals(Roles.DOM0, done.getTo());
+        assertEquals(77, done.getTag());
+        assertEquals(Errno.EPERM.neg(), done.getMemAccessDone().getRc());
+        assertTrue(xen.logged("d0 non-privileged attempt to map MMIO space 280002"));
+        StepResult fill = dom0Access(MemAccess.Op.FILL, (S + M - 1) << 12, 2 * 4096);
+        assertEquals(Errno.EPERM.neg(), Harness.only(fill).getMemAccessDone().getRc(), "a range that straddles into the area");
+        StepResult ok = dom0Access(MemAccess.Op.WRITE, (S + M) << 12, 512);
+        assertEquals(Roles.PLATFORM, Harness.only(ok).getTo(), "the data area stays Dom0's");
+        // RAM that is not Dom0's is refused too; only Dom0's CPU goes this way.
+        assertEquals(Errno.EPERM.neg(), Harness.only(dom0Access(MemAccess.Op.READ, 0x1000, 8)).getMemAccessDone().getRc(), "Xen's own RAM");
+        StepResult other = xen.deliver("qemu-1", Envelope.newBuilder().setMemAccess(MemAccess.newBuilder().setSpa(S << 12).setLen(8)));
+        assertEquals(0, other.getSentCount());
+        assertTrue(xen.logged("rejected MEM_ACCESS from qemu-1"));
+    }
+
+    static Envelope.Builder machineMap(int nr, boolean nullBuffer) {
+        return Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_machine_memory_map)
+                .setMemoryMap(XenMemoryMap.newBuilder().setNrEntries(nr).setNullBuffer(nullBuffer)));
+    }
+
+    @Test
+    void machineMemoryMapFollowsXensRules() {
+        // Host map: 3 entries. The buffer must hold one more than that.
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, machineMap(3, false)), "nr_entries < host entries + 1");
+        assertEquals(Errno.EPERM.neg(), call("guest-1", machineMap(16, false)), "hardware domain only");
+        HypercallRet count = callRet(Roles.DOM0, machineMap(0, true));
+        assertEquals(3, count.getMemoryMap().getNrEntries(), "a NULL buffer only counts");
+        assertEquals(0, count.getMemoryMap().getBufferCount());
+        HypercallRet full = callRet(Roles.DOM0, machineMap(4, false));
+        assertEquals(0, full.getRc());
+        assertEquals(handoff().getE820List(), full.getMemoryMap().getBufferList(), "no synthetic entry while Dom0 holds every hole");
+    }
+
+    @Test
+    void machineMemoryMapReservesHolesDom0MayNotTouch() {
+        // pmem only in the NFIT (no E820 type 7): the pmem range is a hole of the host map.
+        FirmwareHandoff.Builder h = handoff().toBuilder();
+        h.removeE820(2);
+        xen = new Harness(kit, Roles.XEN, w -> Xen.create(w, Xen.Config.of(Design.getDefaultInstance())));
+        xen.deliver(Roles.PLATFORM, Envelope.newBuilder().setFirmwareHandoff(h));
+        assertEquals(2, callRet(Roles.DOM0, machineMap(3, false)).getMemoryMap().getNrEntries());
+        handOver();
+        HypercallRet after = callRet(Roles.DOM0, machineMap(8, false));
+        assertEquals(0, after.getRc());
+        List<E820Entry> map = after.getMemoryMap().getBufferList();
+        assertEquals(3, map.size(), "the withdrawn management area appears as reserved: " + map);
+        assertEquals(E820Entry.newBuilder().setAddr(S << 12).setSize(M << 12).setType(E820_RESERVED).build(), map.get(2));
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, machineMap(3, false)), "room for the host map + 1 but not the synthetic entry");
+    }
+
+    @Test
+    void createdomainIs410sAndVcpusComeFromMaxVcpus() {
+        StepResult r = xen.deliver(Roles.XL, domctl(XEN_DOMCTL_createdomain, 0, Domctl.newBuilder().setCreatedomain(
+                DomctlCreateDomain.newBuilder().setFlags(XEN_DOMCTL_CDF_hvm_guest | XEN_DOMCTL_CDF_hap)
+                        .setConfig(XenArchDomainconfig.newBuilder().setEmulationFlags(XEN_X86_EMU_ALL)))));
+        int d = Harness.only(r).getHypercallRet().getDomctl().getDomain();
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, domctl(XEN_DOMCTL_createdomain, 0, Domctl.newBuilder().setCreatedomain(
+                DomctlCreateDomain.newBuilder().setFlags(XEN_DOMCTL_CDF_hvm_guest | (1 << 5))))), "unknown flag");
+        assertEquals(Errno.ESRCH.neg(), call(Roles.XL, domctl(XEN_DOMCTL_max_vcpus, 99, Domctl.newBuilder().setMaxVcpus(DomctlMaxVcpus.newBuilder().setMax(1)))));
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, domctl(XEN_DOMCTL_max_vcpus, d, Domctl.newBuilder().setMaxVcpus(DomctlMaxVcpus.newBuilder().setMax(129)))),
+                "more than HVM_MAX_VCPUS");
+        // Without vCPUs an unpaused domain runs nothing.
+        StepResult idle = xen.deliver(Roles.XL, domctl(XEN_DOMCTL_unpausedomain, d, Domctl.newBuilder().setNone(DomctlNone.getDefaultInstance())));
+        assertEquals(0, Harness.only(idle).getHypercallRet().getRc());
+        assertEquals(0, call(Roles.XL, domctl(XEN_DOMCTL_max_vcpus, d, Domctl.newBuilder().setMaxVcpus(DomctlMaxVcpus.newBuilder().setMax(2)))));
+        assertEquals(Errno.EINVAL.neg(), call(Roles.XL, domctl(XEN_DOMCTL_max_vcpus, d, Domctl.newBuilder().setMaxVcpus(DomctlMaxVcpus.newBuilder().setMax(1)))),
+                "vCPUs cannot be taken away");
+    }
+
+    @Test
+    void memoryMapAddPrintsWhatXenPrints() {
+        handOver();
+        int d = createHvm();
+        long mfn = S + M;
+        assertEquals(0, call(Roles.XL, iomem(d, mfn, 0x1600, true)));
+        assertEquals(64, call(Roles.XL, mapping(d, 0x100000, mfn, 0x1600, DPCI_ADD_MAPPING)));
+        assertTrue(xen.logged("(XEN) memory_map:add: dom" + d + " gfn=100000 mfn=" + Long.toHexString(mfn) + " nr=1600"),
+                "Xen 4.10 prints the requested count in %lx: " + xen.logs());
     }
 }

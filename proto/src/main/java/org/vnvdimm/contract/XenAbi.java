@@ -24,11 +24,19 @@ public final class XenAbi {
     public static final int XEN_DOMCTL_pausedomain = 3;
     public static final int XEN_DOMCTL_unpausedomain = 4;
     public static final int XEN_DOMCTL_max_mem = 11;
+    public static final int XEN_DOMCTL_max_vcpus = 15;
     public static final int XEN_DOMCTL_iomem_permission = 20;
     public static final int XEN_DOMCTL_ioport_permission = 21;
     public static final int XEN_DOMCTL_memory_mapping = 39;
     public static final int XEN_DOMCTL_CDF_hvm_guest = 1 << 0;
     public static final int XEN_DOMCTL_CDF_hap = 1 << 1;
+    public static final int XEN_DOMCTL_CDF_s3_integrity = 1 << 2;
+    public static final int XEN_DOMCTL_CDF_oos_off = 1 << 3;
+    public static final int XEN_DOMCTL_CDF_xs_domain = 1 << 4;
+    /** HVM_MAX_VCPUS (public/hvm/hvm_info_table.h). */
+    public static final int HVM_MAX_VCPUS = 128;
+    /** XEN_X86_EMU_ALL (arch-x86/xen.h, 4.10): LAPIC..USE_PIRQ, bits 0-9. */
+    public static final int XEN_X86_EMU_ALL = 0x3ff;
     public static final int DPCI_ADD_MAPPING = 1;
     public static final int DPCI_REMOVE_MAPPING = 0;
     /** x86 p2m.c: map_mmio_regions() inserts at most this many p2m entries per call. */

@@ -38,7 +38,12 @@ public final class Platform extends ComponentBehavior {
     protected void handle(Envelope e) {
         switch (e.getPayloadCase()) {
             case POWER_ON -> powerOn();
-            case MEM_ACCESS -> access(e.getMemAccess());
+            case MEM_ACCESS -> {
+                // Only CPUs under Xen reach the bus, and Xen sends every access: its own, the HVM
+                // vCPUs' after the EPT walk, and Dom0's after its check (PV page tables).
+                if (!e.getFrom().equals(Roles.XEN)) throw new ProtocolError("memory access from " + e.getFrom() + "; only Xen issues bus accesses");
+                access(e.getMemAccess());
+            }
             default -> throw new ProtocolError("the platform does not understand " + e.getPayloadCase());
         }
     }

@@ -52,8 +52,8 @@ public final class TraceFormatter {
             case SYSFS_READ -> "read " + e.getSysfsRead().getPath();
             case SYSFS_REPLY -> "→ " + (e.getSysfsReply().getRc() == 0 ? e.getSysfsReply().getValue() : Errno.name(e.getSysfsReply().getRc()));
             case DEVICE_MODEL_START -> "spawn qemu-system-i386 " + String.join(" ", e.getDeviceModelStart().getArgvList());
-            case IOMEM_GRANT_REQUEST -> "iomem grant dom=" + e.getIomemGrantRequest().getDomid() + " mfn=" + hex(e.getIomemGrantRequest().getFirstMfn())
-                    + " nr=" + hex(e.getIomemGrantRequest().getNrMfns());
+            case IOMEM_GRANT_REQUEST -> "iomem grant dom=" + e.getIomemGrantRequest().getDomid() + " first_mfn=" + hex(e.getIomemGrantRequest().getFirstMfn())
+                    + " nr_mfns=" + e.getIomemGrantRequest().getNrMfns();
             case IOMEM_GRANT_REPLY -> "iomem grant → " + Errno.name(e.getIomemGrantReply().getRc());
             case FILE_STAT -> "stat " + e.getFileStat().getPath();
             case FILE_STAT_REPLY -> "stat → " + (e.getFileStatReply().getRc() == 0
@@ -121,18 +121,37 @@ public final class TraceFormatter {
             case XEN_DOMCTL_pausedomain -> "XEN_DOMCTL_pausedomain";
             case XEN_DOMCTL_unpausedomain -> "XEN_DOMCTL_unpausedomain";
             case XEN_DOMCTL_max_mem -> "XEN_DOMCTL_max_mem";
+            case XEN_DOMCTL_max_vcpus -> "XEN_DOMCTL_max_vcpus";
             case XEN_DOMCTL_iomem_permission -> "XEN_DOMCTL_iomem_permission";
             case XEN_DOMCTL_memory_mapping -> "XEN_DOMCTL_memory_mapping";
             default -> "XEN_DOMCTL_" + cmd;
         };
     }
 
+    /** XEN_DOMCTL_CDF_* by name, joined with '|' as Xen's headers spell them; unknown bits in hex. */
+    static String cdfFlags(int flags) {
+        String[] names = {"XEN_DOMCTL_CDF_hvm_guest", "XEN_DOMCTL_CDF_hap", "XEN_DOMCTL_CDF_s3_integrity", "XEN_DOMCTL_CDF_oos_off", "XEN_DOMCTL_CDF_xs_domain"};
+        StringBuilder b = new StringBuilder();
+        int rest = flags;
+        for (int i = 0; i < names.length; i++) {
+            if ((flags & (1 << i)) == 0) continue;
+            if (b.length() > 0) b.append('|');
+            b.append(names[i]);
+            rest &= ~(1 << i);
+        }
+        if (rest != 0) b.append(b.length() > 0 ? "|" : "").append(hex(rest));
+        return b.length() == 0 ? "0" : b.toString();
+    }
+
     private static String domctl(Domctl d) {
         StringBuilder b = new StringBuilder(domctlName(d.getCmd())).append(" dom=").append(d.getDomain());
         switch (d.getUCase()) {
-            case CREATEDOMAIN -> b.append(" flags=").append(hex(d.getCreatedomain().getFlags()))
-                    .append((d.getCreatedomain().getFlags() & XEN_DOMCTL_CDF_hvm_guest) != 0 ? " (hvm)" : "")
-                    .append(" max_vcpus=").append(d.getCreatedomain().getMaxVcpus());
+            case CREATEDOMAIN -> {
+                DomctlCreateDomain c = d.getCreatedomain();
+                b.append(" ssidref=").append(c.getSsidref()).append(" flags=").append(cdfFlags(c.getFlags()));
+                if (c.hasConfig()) b.append(" emulation_flags=").append(hex(c.getConfig().getEmulationFlags()));
+            }
+            case MAX_VCPUS -> b.append(" max=").append(d.getMaxVcpus().getMax());
             case MAX_MEM -> b.append(" max_memkb=").append(d.getMaxMem().getMaxMemkb());
             case IOMEM_PERMISSION -> b.append(" first_mfn=").append(hex(d.getIomemPermission().getFirstMfn()))
                     .append(" nr_mfns=").append(d.getIomemPermission().getNrMfns())
@@ -189,7 +208,7 @@ public final class TraceFormatter {
     private static String memoryOp(MemoryOp m) {
         return switch (m.getArgCase()) {
             case MEMORY_MAP -> (m.getCmd() == XENMEM_machine_memory_map ? "XENMEM_machine_memory_map" : "XENMEM_memory_map")
-                    + " nr_entries=" + m.getMemoryMap().getNrEntries();
+                    + (m.getMemoryMap().getNullBuffer() ? " buffer=NULL" : " nr_entries=" + m.getMemoryMap().getNrEntries());
             case SET_MEMORY_MAP -> "XENMEM_set_memory_map dom=" + m.getSetMemoryMap().getDomid() + " nr_entries=" + m.getSetMemoryMap().getMap().getBufferCount();
             case RESERVATION -> {
                 XenMemoryReservation r = m.getReservation();
@@ -250,7 +269,7 @@ public final class TraceFormatter {
 
     private static String domainStart(DomainStart d) {
         if (d.getDomid() == 0) {
-            StringBuilder b = new StringBuilder("start dom0 kernel, nr_pages=").append(hex(d.getNrPages())).append(", ACPI");
+            StringBuilder b = new StringBuilder("start PV dom0 kernel, nr_pages=").append(d.getNrPages()).append(", ACPI");
             for (AcpiTableBlob t : d.getAcpiTablesList()) b.append(' ').append(t.getSignature());
             return b.toString();
         }
@@ -320,22 +339,22 @@ public final class TraceFormatter {
             case P2M -> {
                 P2mChange p = o.getP2M();
                 yield p.getRemove()
-                        ? "p2m d" + p.getDomid() + " gfn " + hex(p.getGfn()) + "+" + hex(p.getNr()) + " removed"
-                        : "p2m d" + p.getDomid() + " gfn " + hex(p.getGfn()) + "+" + hex(p.getNr()) + " -> mfn " + hex(p.getMfn()) + " " + p2mTypeName(p.getP2MType());
+                        ? "p2m d" + p.getDomid() + " gfn=" + hex(p.getGfn()) + " nr=" + p.getNr() + " removed"
+                        : "p2m d" + p.getDomid() + " gfn=" + hex(p.getGfn()) + " nr=" + p.getNr() + " -> mfn=" + hex(p.getMfn()) + " " + p2mTypeName(p.getP2MType());
             }
-            case PMEM_AREA -> "pmem " + o.getPmemArea().getKind() + " mfn " + hex(o.getPmemArea().getSmfn()) + "-" + hex(o.getPmemArea().getEmfn());
+            case PMEM_AREA -> "pmem " + o.getPmemArea().getKind() + " smfn=" + hex(o.getPmemArea().getSmfn()) + " emfn=" + hex(o.getPmemArea().getEmfn());
             case FILE_EXTENTS -> {
                 StringBuilder b = new StringBuilder("extents ").append(o.getFileExtents().getPath()).append(':');
                 for (FileExtent x : o.getFileExtents().getExtentsList())
-                    b.append(" [pg ").append(hex(x.getFilePgoff())).append(" -> mfn ").append(hex(x.getMfn())).append(" x").append(hex(x.getNr())).append(']');
+                    b.append(" [pgoff=").append(hex(x.getFilePgoff())).append(" mfn=").append(hex(x.getMfn())).append(" nr=").append(x.getNr()).append(']');
                 yield b.toString();
             }
             case VNVDIMM -> {
                 VnvdimmLayout v = o.getVnvdimm();
-                yield "vnvdimm d" + v.getDomid() + " gfn " + hex(v.getGfn()) + "+" + hex(v.getNr()) + " <- " + v.getPath() + " pg " + hex(v.getFilePgoff())
+                yield "vnvdimm d" + v.getDomid() + " gfn=" + hex(v.getGfn()) + " nr=" + v.getNr() + " <- " + v.getPath() + " pgoff=" + hex(v.getFilePgoff())
                         + (v.getRemoved() ? " removed" : "");
             }
-            case INSPECTED -> "dom0 inspected pmem mfn " + hex(o.getInspected().getSmfn()) + "-" + hex(o.getInspected().getEmfn());
+            case INSPECTED -> "dom0 inspected pmem smfn=" + hex(o.getInspected().getSmfn()) + " emfn=" + hex(o.getInspected().getEmfn());
             case GUEST_CHECK -> "d" + o.getGuestCheck().getDomid() + " check " + o.getGuestCheck().getWhat() + ": "
                     + (o.getGuestCheck().getOk() ? "ok" : "FAILED") + (o.getGuestCheck().getDetail().isEmpty() ? "" : " (" + o.getGuestCheck().getDetail() + ")");
             case DOMAIN_STATE -> "d" + o.getDomainState().getDomid() + " " + o.getDomainState().getState();

@@ -1,0 +1,159 @@
+package org.vnvdimm.xen;
+
+import static org.vnvdimm.contract.XenAbi.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.proto.*;
+import org.vnvdimm.ranges.RangeSet;
+
+/**
+ * __HYPERVISOR_memory_op: common/memory.c (populate_physmap) and arch/x86/mm.c's arch_memory_op
+ * (memory_map, machine_memory_map, set_memory_map). Each checks its arguments and the caller before
+ * it acts.
+ */
+final class MemoryHypercall {
+    private final Xen x;
+
+    MemoryHypercall(Xen x) { this.x = x; }
+
+    void handle(Envelope e) {
+        MemoryOp op = e.getMemoryOp();
+        switch (op.getCmd()) {
+            case XENMEM_memory_map -> memoryMap(e, op);
+            case XENMEM_machine_memory_map -> machineMemoryMap(e, op);
+            case XENMEM_set_memory_map -> setMemoryMap(e, op);
+            case XENMEM_populate_physmap -> populatePhysmap(e, op);
+            default -> x.ret(e, Errno.ENOSYS.neg());
+        }
+    }
+
+    /** The caller's own pseudo-physical map, as the toolstack set it (-ENOSYS if none was set). */
+    private void memoryMap(Envelope e, MemoryOp op) {
+        Domain d = x.domains.get(x.callerDomid(e));
+        if (d == null || !op.hasMemoryMap()) { x.retErr(e, Errno.EINVAL, "memory_map"); return; }
+        if (!d.e820Set) { x.ret(e, Errno.ENOSYS.neg()); return; }
+        int n = Math.min(op.getMemoryMap().getNrEntries(), d.e820.size());
+        x.answer(e, HypercallRet.newBuilder().setRc(0).setMemoryMap(XenMemoryMap.newBuilder().setNrEntries(n).addAllBuffer(d.e820.subList(0, n))));
+    }
+
+    /**
+     * XENMEM_machine_memory_map (4.10 arch/x86/mm.c), for the hardware domain (xsm XSM_PRIV):
+     * with a NULL buffer only the count; otherwise nr_entries must hold the host map plus one
+     * (-EINVAL). The host E820 is copied in order, and in each hole before, between and after its
+     * entries every stretch the caller does NOT hold in iomem_caps (below paddr_bits) that ends
+     * where a permitted stretch starts becomes a synthetic E820_RESERVED entry.
+     */
+    private void machineMemoryMap(Envelope e, MemoryOp op) {
+        if (!x.privileged(e)) { x.retErr(e, Errno.EPERM, "machine_memory_map: " + e.getFrom() + " is not the hardware domain"); return; }
+        if (!op.hasMemoryMap()) { x.retErr(e, Errno.EINVAL, "machine_memory_map arguments"); return; }
+        XenMemoryMap in = op.getMemoryMap();
+        boolean store = !in.getNullBuffer();
+        List<E820Entry> host = x.hostE820;
+        if (store && Integer.toUnsignedLong(in.getNrEntries()) < host.size() + 1L) {
+            x.retErr(e, Errno.EINVAL, "machine_memory_map: nr_entries below the host map's + 1");
+            return;
+        }
+        RangeSet caps = x.domains.get(x.callerDomid(e)).iomemCaps;
+        List<E820Entry> out = new ArrayList<>();
+        long[] cursor = {0};   // ctxt.s: the first frame not yet accounted for
+        long capacity = Integer.toUnsignedLong(in.getNrEntries());
+        for (int i = 0; i < host.size(); i++) {
+            E820Entry ent = host.get(i);
+            long s = ent.getAddr() >>> PAGE_SHIFT;
+            if (s > cursor[0] && !holes(caps, cursor, s - 1, out, store, capacity)) { einval(e); return; }
+            if (store && capacity <= out.size() + (host.size() - i)) { einval(e); return; }
+            out.add(ent);
+            cursor[0] = (ent.getAddr() + ent.getSize() + PAGE_SIZE - 1) >>> PAGE_SHIFT;
+        }
+        if (cursor[0] != 0 && !holes(caps, cursor, Long.MAX_VALUE, out, store, capacity)) { einval(e); return; }
+        XenMemoryMap.Builder b = XenMemoryMap.newBuilder().setNrEntries(out.size());
+        if (store) b.addAllBuffer(out);
+        x.answer(e, HypercallRet.newBuilder().setRc(0).setMemoryMap(b));
+    }
+
+    private void einval(Envelope e) { x.retErr(e, Errno.EINVAL, "machine_memory_map: buffer too small"); }
+
+    /** rangeset_report_ranges(caps, cursor, last, handle_iomem_range): false when the buffer is full. */
+    private boolean holes(RangeSet caps, long[] cursor, long last, List<E820Entry> out, boolean store, long capacity) {
+        long end = last == Long.MAX_VALUE ? Long.MAX_VALUE : last + 1;
+        for (RangeSet.Range r : caps.intersection(cursor[0], end)) {
+            long s = r.start();
+            if (s > cursor[0] && !x.beyondPaddr(s)) {
+                if (store && out.size() + 1 >= capacity) return false;
+                out.add(E820Entry.newBuilder().setAddr(pfnToAddr(cursor[0])).setSize(pfnToAddr(s - cursor[0])).setType(E820_RESERVED).build());
+            }
+            cursor[0] = r.end();
+        }
+        return true;
+    }
+
+    private void setMemoryMap(Envelope e, MemoryOp op) {
+        if (!x.privileged(e)) { x.retErr(e, Errno.EPERM, "set_memory_map"); return; }
+        if (!op.hasSetMemoryMap()) { x.retErr(e, Errno.EINVAL, "set_memory_map arguments"); return; }
+        List<E820Entry> map = op.getSetMemoryMap().getMap().getBufferList();
+        if (map.size() > E820MAX || op.getSetMemoryMap().getMap().getNrEntries() != map.size()) {
+            x.retErr(e, Errno.EINVAL, "set_memory_map: nr_entries");
+            return;
+        }
+        Domain d = x.domains.get(op.getSetMemoryMap().getDomid());
+        if (d == null) { x.ret(e, Errno.ESRCH.neg()); return; }
+        d.e820 = List.copyOf(map);
+        d.e820Set = true;
+        x.ret(e, 0);
+    }
+
+    private void populatePhysmap(Envelope e, MemoryOp op) {
+        if (!op.hasReservation()) { x.retErr(e, Errno.EINVAL, "populate_physmap arguments"); return; }
+        XenMemoryReservation r = op.getReservation();
+        int caller = x.callerDomid(e);
+        int dom = r.getDomid() == DOMID_SELF ? caller : r.getDomid();
+        if (r.getExtentOrder() > 18 || r.getNrExtents() != r.getExtentStartCount()) { x.retErr(e, Errno.EINVAL, "populate_physmap: extents"); return; }
+        Domain d = x.domains.get(dom);
+        if (d == null) { x.ret(e, Errno.ESRCH.neg()); return; }
+        if (caller != 0 && dom != caller) { x.retErr(e, Errno.EPERM, "populate_physmap for another domain"); return; }
+        long n = 1L << r.getExtentOrder();
+        int done = 0;
+        List<long[]> scrubbed = new ArrayList<>();
+        for (long gpfn : r.getExtentStartList()) {
+            if ((gpfn & (n - 1)) != 0 || Xen.inclusiveEnd(gpfn, n) < 0) break;
+            if (!d.p2m.overlapping(gpfn, n).isEmpty()) break;
+            if (d.totPages + n > d.maxPages) break;
+            List<long[]> runs = x.heap.allocate(n, r.getExtentOrder());
+            if (runs == null) break;
+            long g = gpfn;
+            for (long[] run : runs) {
+                d.p2m.set(g, run[1], run[0], p2m_ram_rw);
+                d.ramRuns.add(run);
+                coalesce(scrubbed, run[0], run[1], g);
+                g += run[1];
+            }
+            d.totPages += n;
+            done++;
+        }
+        // One scrub and one p2m observation per contiguous run, not per extent. Xen scrubs the
+        // frames before the domain gets them: the answer follows the scrubbing.
+        for (long[] run : scrubbed) x.xobserve(Xen.p2m(dom, run[2], run[1], run[0], p2m_ram_rw, false));
+        int[] left = {scrubbed.size()};
+        int nrDone = done;
+        if (left[0] == 0) { x.ret(e, nrDone); return; }
+        for (long[] run : scrubbed) {
+            x.xenWrite(run[0], run[1], "", w -> {
+                if (--left[0] == 0) x.ret(e, nrDone);
+            });
+        }
+    }
+
+    /** Append {mfn, nr, gfn} to runs, merging with the last when both frame ranges continue it. */
+    private static void coalesce(List<long[]> runs, long mfn, long nr, long gfn) {
+        if (!runs.isEmpty()) {
+            long[] last = runs.get(runs.size() - 1);
+            if (last[0] + last[1] == mfn && last[2] + last[1] == gfn) {
+                last[1] += nr;
+                return;
+            }
+        }
+        runs.add(new long[] {mfn, nr, gfn});
+    }
+}
