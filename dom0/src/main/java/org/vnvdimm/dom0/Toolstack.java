@@ -184,8 +184,15 @@ public final class Toolstack extends ComponentBehavior {
         });
     }
 
+    /**
+     * A failed build: libxl destroys the half-built domain (domcreate_complete ->
+     * libxl__domain_destroy) before xl reports the error, so nothing is left paused.
+     */
     private void fail(Guest g, long rc, String what) {
-        done(g.request, rc, "libxl: error: d" + g.domid + ": " + what + " failed: " + Errno.name(rc));
+        guests.remove(g.domid);
+        hypercall(domctl(XEN_DOMCTL_destroydomain, g.domid, Domctl.newBuilder().setNone(DomctlNone.getDefaultInstance())), r ->
+                done(g.request, rc, "libxl: error: d" + g.domid + ": " + what + " failed: " + Errno.name(rc)
+                        + (r.getRc() == 0 ? "; domain destroyed" : "; destroying it failed: " + Errno.name(r.getRc()))));
     }
 
     /** xc_domain_populate_physmap in batches; a short count means the heap or max_mem ran out. */
