@@ -52,15 +52,8 @@ class CodeVersionTest {
     static boolean isSource(String rel) {
         String[] p = rel.split("/");
         if (Stream.of(p).anyMatch(s -> s.equals("target") || s.equals(".git"))) return false;
-        if (isAntDefaultExclude(p[p.length - 1])) return false;
         if (rel.equals("pom.xml") || (p.length == 2 && p[1].equals("pom.xml"))) return true;
         if (rel.startsWith("src/main/")) return true;
         return p.length > 3 && p[1].equals("src") && p[2].equals("main");
-    }
-
-    /** Editor leftovers Ant leaves out by default. */
-    static boolean isAntDefaultExclude(String name) {
-        return name.endsWith("~") || name.startsWith("#") && name.endsWith("#") || name.startsWith(".#") || name.startsWith("%") && name.endsWith("%")
-                || name.startsWith("._") || name.equals(".DS_Store");
     }
 }
