@@ -4,13 +4,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** vnvdimm: run, list and benchmark scenarios of the Xen virtual-NVDIMM stack; build guest ACPI. */
-@Command(name = "vnvdimm", mixinStandardHelpOptions = true, version = org.vnvdimm.sim.run.Simulator.CODE_VERSION,
+@Command(name = "vnvdimm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Deterministic simulation of Xen, Dom0, QEMU and an HVM guest with a virtual NVDIMM.",
         subcommands = {RunCommand.class, ScenariosCommand.class, AcpiCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_EXPECTATION_FAILED = 1;
     public static final int EXIT_BAD_INPUT = 2;
+
+    /** The build's code version (a hash of its sources), as the trace header records it. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() { return new String[] {org.vnvdimm.sim.run.Simulator.CODE_VERSION}; }
+    }
 
     @Override
     public void run() {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.vnvdimm.proto.RunSummary;
 import org.vnvdimm.proto.Scenario;
@@ -76,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
         List<Path> files = new java.util.ArrayList<>(w.files());
         files.add(0, bin);
         summary(o, sc, s, result, files);
-        o.printf("took %.2f s to simulate, %.2f s to write the trace files%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+        o.printf(Locale.ROOT, "took %.2f s to simulate, %.2f s to write the trace files%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         o.flush();
         return result.passed() ? Main.EXIT_OK : Main.EXIT_EXPECTATION_FAILED;
     }
@@ -91,21 +92,21 @@ final class RunCommand implements Callable<Integer> {
 
     static void summary(PrintStream o, Scenario sc, long seed, RunResult r, List<Path> files) {
         RunSummary s = r.summary();
-        o.printf("scenario %s, seed %d: %d deliveries, %.3f ms virtual time%n", sc.getName(), seed, s.getDeliveries(), s.getVtimeNs() / 1e6);
+        o.printf(Locale.ROOT, "scenario %s, seed %d: %d deliveries, %.3f ms virtual time%n", sc.getName(), seed, s.getDeliveries(), s.getVtimeNs() / 1e6);
         for (StepOutcome st : s.getFailedStepsList()) {
-            o.printf("  step %s (%s) failed%s: %s%s%n", Simulator.stepName(st), st.getCommand(), st.getExpected() ? ", as expected" : "",
+            o.printf(Locale.ROOT, "  step %s (%s) failed%s: %s%s%n", Simulator.stepName(st), st.getCommand(), st.getExpected() ? ", as expected" : "",
                     st.getErrno().isEmpty() ? "rc " + st.getRc() : st.getErrno(), st.getOutput().isEmpty() ? "" : " — " + st.getOutput());
         }
         if (s.getVerdictsCount() == 0) {
             o.println("oracles: " + String.join(", ", Oracles.ALL) + " — no violation");
         } else {
-            o.printf("oracles: %d violation(s)%s%n", s.getVerdictsCount(),
+            o.printf(Locale.ROOT, "oracles: %d violation(s)%s%n", s.getVerdictsCount(),
                     s.getVerdictsFolded() + s.getVerdictsDropped() == 0 ? ""
                             : " (" + s.getVerdictsFolded() + " repeats folded, " + s.getVerdictsDropped() + " beyond the per-oracle bound dropped)");
             int shown = 0;
             for (Verdict v : s.getVerdictsList()) {
-                if (shown++ == 20) { o.printf("  … %d more in summary.json%n", s.getVerdictsCount() - 20); break; }
-                o.printf("  ✗ %s at #%d: %s%s%n", v.getOracle(), v.getSeq(), v.getDetail(),
+                if (shown++ == 20) { o.printf(Locale.ROOT, "  … %d more in summary.json%n", s.getVerdictsCount() - 20); break; }
+                o.printf(Locale.ROOT, "  ✗ %s at #%d: %s%s%n", v.getOracle(), v.getSeq(), v.getDetail(),
                         v.getRepeats() == 0 ? "" : " (and " + v.getRepeats() + " more time(s), last at #" + v.getLastSeq() + ")");
             }
         }

@@ -18,6 +18,11 @@ import org.vnvdimm.proto.TraceRecord;
  * The canonical recording: header and records as length-delimited protobuf, hashed with SHA-256
  * as they stream (optionally also to a trace.bin file). Same scenario + seed + code gives the same
  * bytes, hence the same hash.
+ *
+ * <p>The hash covers the header with its {@code code_version} cleared; trace.bin keeps the real
+ * one. The code version ({@link CodeVersion}) changes with every source edit, so a hash over it
+ * would change with every edit too, even one that changes nothing a run does. Cleared, the trace
+ * hash says whether the behaviour changed: same scenario, seed and behaviour, same hash.
  */
 public final class DigestRecorder implements Recorder {
     private final MessageDigest sha;
@@ -26,6 +31,7 @@ public final class DigestRecorder implements Recorder {
     private final byte[] buf = new byte[1 << 16];
     private String hex;
     private long records;
+    private boolean begun;
 
     public DigestRecorder(Path binFile) {
         try {
@@ -56,7 +62,25 @@ public final class DigestRecorder implements Recorder {
         }
     }
 
-    public void begin(TraceHeader h) { put(h); }
+    /** Must come first: trace.bin gets the header as given, the hash the header without its code version. */
+    public void begin(TraceHeader h) {
+        if (begun || records > 0) throw new IllegalStateException("begin must be called once, first");
+        begun = true;
+        sha.update(delimited(h.toBuilder().clearCodeVersion().build()));
+        if (file != null) {
+            try { file.write(delimited(h)); } catch (IOException e) { throw new UncheckedIOException(e); }
+        }
+    }
+
+    private static byte[] delimited(TraceHeader h) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(h.getSerializedSize() + 5);
+        try {
+            h.writeDelimitedTo(b);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
 
     public void record(TraceRecord r) {
         put(r);
@@ -73,7 +97,10 @@ public final class DigestRecorder implements Recorder {
         hex = HexFormat.of().formatHex(sha.digest());
     }
 
-    /** SHA-256 of the trace (header and records; the summary is derived from them). */
+    /**
+     * SHA-256 of the trace: the header without its code version, then the records, exactly as
+     * trace.bin holds them (the summary is derived from them).
+     */
     public String sha256() {
         if (hex == null) throw new IllegalStateException("run not finished");
         return hex;

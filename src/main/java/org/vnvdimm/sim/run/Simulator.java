@@ -35,7 +35,7 @@ import org.vnvdimm.sim.wire.Wire;
  * components. Inside a run nothing depends on wall-clock time or thread timing.
  */
 public final class Simulator implements AutoCloseable {
-    public static final String CODE_VERSION = "vnvdimm-sim 0.1.0";
+    public static final String CODE_VERSION = org.vnvdimm.sim.record.CodeVersion.id();
     /** Default liveness bound on deliveries when the scenario sets none. */
     public static final long DEFAULT_MAX_DELIVERIES = 50_000_000L;
     /** Real-time guard around a run: only ever hit by a bug (a component that stops answering). */

@@ -48,6 +48,30 @@ class PlatformModelTest {
         assertFalse(m.isPmem(0x1000));
     }
 
+    /**
+     * What a fill holds, computed here from its definition rather than by MediaStore: byte pos of a
+     * fill tagged t is byte (pos mod 8) (little-endian) of SplitMix64's finalizer applied to
+     * FNV-1a-64(t) + (pos / 8) * 0x9E3779B97F4A7C15.
+     */
+    static byte[] expectedFill(String tag, long pos, int len) {
+        long fnv = 0xcbf29ce484222325L;
+        for (char c : tag.toCharArray()) {
+            fnv ^= c;
+            fnv *= 0x100000001b3L;
+        }
+        byte[] out = new byte[len];
+        for (int i = 0; i < len; i++) {
+            long p = pos + i;
+            long z = fnv + (p / 8) * 0x9E3779B97F4A7C15L;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z = z ^ (z >>> 31);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(z);
+            out[i] = b.get((int) (p % 8));
+        }
+        return out;
+    }
+
     @Test
     void mediaStoreIsRangeBasedWhateverItsSize() {
         MediaStore s = new MediaStore();
@@ -55,7 +79,17 @@ class PlatformModelTest {
         s.write(1L << 40, new byte[] {1, 2, 3});
         assertEquals(3, s.extentCount(), "16 TiB of fill and one write: three extents");
         assertArrayEquals(new byte[] {1, 2, 3}, s.read(1L << 40, 3));
-        assertArrayEquals(s.read(5L << 30, 16), s.read(5L << 30, 16), "fill content is deterministic");
+        assertArrayEquals(expectedFill("xen-frametable+m2p", 5L << 30, 16), s.read(5L << 30, 16), "fill content is a function of tag and offset");
+        assertArrayEquals(expectedFill("xen-frametable+m2p", (1L << 40) + 3, 29), s.read((1L << 40) + 3, 29),
+                "after the write the fill goes on where it was, not restarted");
+        byte[] across = s.read((1L << 40) - 5, 10);
+        assertArrayEquals(expectedFill("xen-frametable+m2p", (1L << 40) - 5, 5), java.util.Arrays.copyOfRange(across, 0, 5));
+        assertArrayEquals(new byte[] {1, 2, 3}, java.util.Arrays.copyOfRange(across, 5, 8));
+        assertArrayEquals(expectedFill("xen-frametable+m2p", (1L << 40) + 3, 2), java.util.Arrays.copyOfRange(across, 8, 10));
+        MediaStore other = new MediaStore();
+        other.fill(4096, 8192, "label-area");
+        assertArrayEquals(expectedFill("label-area", 100, 16), other.read(4096 + 100, 16), "a fill's offsets count from its start");
+        assertFalse(java.util.Arrays.equals(expectedFill("label-area", 0, 64), expectedFill("xen-frametable+m2p", 0, 64)));
         s.fill(0, 16L << 40, null);
         assertArrayEquals(new byte[8], s.read(1L << 40, 8), "zeroed");
         assertEquals(0, s.storedBytes());

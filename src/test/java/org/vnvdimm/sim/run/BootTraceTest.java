@@ -49,7 +49,15 @@ class BootTraceTest {
         long firstMap = boot.firstSeq(e -> e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_memory_mapping);
         assertTrue(granted.getSeq() < firstTouch, "report answered at #" + granted.getSeq() + ", first access #" + firstTouch);
         assertTrue(granted.getSeq() < firstMap);
-        assertTrue(boot.firstSeq(e -> e.hasAdminCommand()) > 0);
+        // The admin's next command waits until nothing is in flight: Dom0's report of the power-on's
+        // ranges is answered before ndctl runs, and ndctl's namespace exists before xl pmem-setup.
+        long ndctl = boot.firstSeq(e -> e.hasAdminCommand() && e.getAdminCommand().hasNdctlCreateNamespace());
+        long pmemSetup = boot.firstSeq(e -> e.hasAdminCommand() && e.getAdminCommand().hasXlPmemSetup());
+        assertNotEquals(Long.MAX_VALUE, pmemSetup, "the boot runs xl pmem-setup");
+        assertTrue(granted.getSeq() < ndctl && boot.lastSeq(e -> e.hasPlatformOp()) < ndctl,
+                "pmem_add answered at #" + granted.getSeq() + ", ndctl at #" + ndctl);
+        long ndctlAnswered = boot.answerTo(ndctl).getSeq();
+        assertTrue(ndctlAnswered < pmemSetup, "ndctl answered at #" + ndctlAnswered + ", xl pmem-setup at #" + pmemSetup);
     }
 
     @Test

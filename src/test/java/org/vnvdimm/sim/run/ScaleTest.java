@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A 16 TiB NVDIMM (4 billion pages) boots in a JVM whose heap is capped at 256 MiB: nothing in the
  * stack keeps per-page state. Not a timing test: it fails only if the run runs out of memory or
- * breaks an oracle. (The 1,000-guest run is measured by `vnvdimm bench --scale`.)
+ * breaks an oracle. (The 1,000-guest run is Scale1000GuestsTest; its timing is `vnvdimm bench --scale`.)
  */
 class ScaleTest {
     @TempDir Path tmp;
