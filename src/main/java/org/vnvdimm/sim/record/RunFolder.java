@@ -79,6 +79,15 @@ public final class RunFolder {
                 }
             }
         }
+        for (Path up = parent; up != null; up = up.getParent()) {
+            // createDirectories says "File exists" for a file in the way; mkdir(2) says what it means.
+            if (Files.exists(up)) {
+                if (!Files.isDirectory(up)) {
+                    throw new Refused(target + ": cannot create the folder it goes in: " + up + ": Not a directory");
+                }
+                break;
+            }
+        }
         try {
             Files.createDirectories(parent);
         } catch (IOException e) {

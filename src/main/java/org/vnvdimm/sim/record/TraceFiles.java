@@ -52,10 +52,26 @@ public final class TraceFiles {
             mermaid(r.iterator(), shape, line -> writeLine(w, line));
         }
         written.add(mmd);
+        // Last: a folder with summary.json holds a run that ended (RunFolder puts it in place after this).
         Path sum = dir.resolve("summary.json");
-        Files.writeString(sum, JsonFormat.printer().print(summary) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(sum, JsonFormat.printer().print(identified(summary, bin)) + "\n", StandardCharsets.UTF_8);
         written.add(sum);
         return new Written(written, shape);
+    }
+
+    /** The summary, with scenario, seed and code version taken from the trace's header where it lacks them. */
+    static RunSummary identified(RunSummary summary, Path bin) throws IOException {
+        if (!summary.getScenario().isEmpty() && !summary.getCodeVersion().isEmpty()) {
+            return summary;
+        }
+        try (TraceReader r = new TraceReader(bin)) {
+            org.vnvdimm.proto.TraceHeader h = r.header();
+            RunSummary.Builder b = summary.toBuilder();
+            if (b.getScenario().isEmpty()) b.setScenario(h.getScenario().getName());
+            if (b.getCodeVersion().isEmpty()) b.setCodeVersion(h.getCodeVersion());
+            if (b.getSeed() == 0) b.setSeed(h.getSeed());
+            return b.build();
+        }
     }
 
     private static void writeLine(BufferedWriter w, String line) {
