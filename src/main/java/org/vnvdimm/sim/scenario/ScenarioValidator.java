@@ -465,7 +465,7 @@ public final class ScenarioValidator {
             String p = "expect.step_failures[" + i + "]";
             if (f.getStep() == 0 || Integer.compareUnsigned(f.getStep(), s.getStepsCount()) > 0) {
                 r.reject(p + ".step", "a step number from 1 to " + s.getStepsCount() + " (as listed under steps:)",
-                        Integer.toUnsignedString(f.getStep()));
+                        f.getStep() == 0 ? null : Integer.toUnsignedString(f.getStep()));
             } else {
                 Integer first = firstForStep.putIfAbsent(f.getStep(), i);
                 if (first != null) {
