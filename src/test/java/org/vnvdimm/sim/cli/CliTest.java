@@ -162,6 +162,9 @@ class CliTest {
         assertEquals(Files.readString(dir.resolve("summary.json")), Files.readString(tmp.resolve("hex/summary.json")),
                 "the same seed written in hex runs the same");
         assertEquals(List.of("hex", "max"), entries(tmp), "no temporary folder is left behind");
+        Out zero = vnvdimm("run", "boot", "-q", "--seed", "0", "--out", tmp.resolve("zero").toString());
+        assertEquals(0, zero.rc(), zero.err());
+        assertTrue(Files.readString(tmp.resolve("zero/summary.json")).contains("\"seed\": \"0\""), "seed 0 is named too");
     }
 
     @Test
