@@ -96,7 +96,9 @@ public final class YamlProtoReader {
         String text = yamlText.startsWith("\uFEFF") ? yamlText.substring(1) : yamlText;
         // One read buffer for the whole text: snakeyaml-engine 2.9 throws IndexOutOfBoundsException when
         // a surrogate pair (an emoji) straddles the boundary between two buffer fills.
+        // The composer's own alias bound (50 collection aliases by default) says nothing of where; ours comes first.
         LoadSettings settings = LoadSettings.builder().setLabel(source).setUseMarks(true)
+                .setMaxAliasesForCollections(MAX_ALIASES + 1)
                 .setBufferSize(Math.max(1024, text.length() + 16)).build();
         try {
             checkEvents(new Parse(settings).parseString(text));

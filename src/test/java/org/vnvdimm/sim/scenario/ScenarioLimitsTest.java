@@ -51,6 +51,16 @@ class ScenarioLimitsTest {
     }
 
     @Test
+    void aHundredCollectionAliasesAreFine() throws ScenarioException {
+        // snakeyaml's composer alone stops at 50 collection aliases, without a position; 100 are allowed here.
+        StringBuilder yaml = new StringBuilder(VALID.replace("  - power_on: {}\n", "  - &p {power_on: {}}\n"));
+        int at = yaml.indexOf("expect:");
+        yaml.insert(at, "  - *p\n".repeat(YamlProtoReader.MAX_ALIASES));
+        Scenario s = ScenarioLoader.parse(yaml.toString(), "t.yaml");
+        assertEquals(7 + YamlProtoReader.MAX_ALIASES, s.getStepsCount());
+    }
+
+    @Test
     void aLaughBombStopsAtTheAliasLimit() {
         StringBuilder yaml = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for (int i = 1; i < 12; i++) {
