@@ -286,20 +286,27 @@ public final class ScenarioValidator {
 
     /** QEMU's refusal of this backend for an nvdimm with this label area, or null if it accepts it. */
     static String qemuRefusesBackend(String path, long sizeBytes, long labelBytes, int index) {
+        long align = sizeBytes % BACKING_ALIGN_2M == 0 ? BACKING_ALIGN_2M : PAGE_BYTES;
+        // hw/mem/nvdimm.c: ALIGN_DOWN(size - label-size, align) must leave something.
         if (labelBytes == 0 || Long.compareUnsigned(sizeBytes, labelBytes) > 0
-                && Long.compareUnsigned(sizeBytes, labelBytes + (sizeBytes % BACKING_ALIGN_2M == 0 ? BACKING_ALIGN_2M : PAGE_BYTES)) >= 0) {
-            return null; // QEMU's rule holds; skip the parser
+                && Long.compareUnsigned(sizeBytes - labelBytes, align) >= 0) {
+            return null;
         }
         String probe = "-machine xenfv,nvdimm=on -m 16M,slots=1,maxmem=" + (16 + (((sizeBytes >>> 20) + 1024) & ~1023L)) + "M"
                 + " -object memory-backend-file,id=mem" + index + ",mem-path=" + path + ",size=" + Long.toUnsignedString(sizeBytes)
-                + ",share=on" + (sizeBytes % BACKING_ALIGN_2M == 0 ? ",align=2M" : "")
+                + ",share=on" + (align == BACKING_ALIGN_2M ? ",align=2M" : "")
                 + " -device nvdimm,id=xen_nvdimm" + index + ",memdev=mem" + index + ",label-size=" + Long.toUnsignedString(labelBytes);
         try {
             org.vnvdimm.qemu.acpi.QemuOptions.parse(probe);
-            return null;
         } catch (org.vnvdimm.qemu.acpi.QemuOptionException ex) {
-            return ex.getMessage().contains("too small") ? "qemu-system-i386: " + ex.getMessage() : null;
+            if (ex.getMessage().contains("too small")) {
+                return "qemu-system-i386: " + ex.getMessage(); // QEMU's own words, from the option parser
+            }
         }
+        // The parser stopped elsewhere (or not at all): QEMU's message, as hw/mem/nvdimm.c words it.
+        return "qemu-system-i386: -device nvdimm,id=xen_nvdimm" + index + ",memdev=mem" + index + ",label-size=" + Long.toUnsignedString(labelBytes)
+                + ": the size of memdev mem" + index + " (" + hex(sizeBytes) + ") is too small to contain nvdimm label ("
+                + hex(labelBytes) + ") and aligned PMEM (" + hex(align) + ")";
     }
 
     /**

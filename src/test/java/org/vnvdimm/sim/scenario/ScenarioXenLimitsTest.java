@@ -147,6 +147,15 @@ class ScenarioXenLimitsTest {
         assertDoesNotThrow(() -> ScenarioLoader.parse(with("size_bytes: 1GiB, extents: 4", "size_bytes: 132K, extents: 4"), "t.yaml"));
         fails(with("size_bytes: 1GiB, extents: 4", "size_bytes: 128K, extents: 4"), 39, 19,
                 "steps[5].xl_create.domain.vnvdimms[0].file", "'/mnt/pmem0/vm1.img'");
+        // A size QEMU's parser stops at for another reason is still refused, in the same words.
+        ScenarioException odd = fails(with("size_bytes: 1GiB, extents: 4", "size_bytes: 5000, extents: 4"), 39, 19,
+                "steps[5].xl_create.domain.vnvdimms[0].file", "'/mnt/pmem0/vm1.img'");
+        assertTrue(odd.expected().contains("the size of memdev mem1 (0x1388) is too small to contain nvdimm label (0x20000)"), odd.expected());
+        // The file from a count: vm%d.img made 2 MiB, used by vm%d.
+        fails(with("  - xl_create:\n", "  - xl_create:\n      count: 2\n").replace("name: vm1", "name: vm%d")
+                .replace("file: /mnt/pmem0/vm1.img\n", "file: /mnt/pmem0/vm%d.img\n")
+                .replace("{path: /mnt/pmem0/vm1.img, size_bytes: 1GiB, extents: 4}", "{path: /mnt/pmem0/vm%d.img, size_bytes: 2M, count: 2}"),
+                40, 19, "steps[5].xl_create.domain.vnvdimms[0].file", "'/mnt/pmem0/vm%d.img'");
         // 4 MiB holds 128 KiB of labels and 2 MiB of data.
         assertDoesNotThrow(() -> ScenarioLoader.parse(with("size_bytes: 1GiB, extents: 4", "size_bytes: 4M, extents: 4"), "t.yaml"));
     }
