@@ -79,6 +79,7 @@ public final class ScenarioValidator {
             ScenarioValidator::countsStayWithinMaxSteps,  // the expanded steps fit ScenarioDriver.MAX_STEPS
             ScenarioValidator::cpusWithinXenLimits,       // nr_cpus <= NR_CPUS, vcpus <= HVM_MAX_VCPUS
             ScenarioValidator::domainsAreDistinct,        // names libxl accepts, no name or domid twice
+            ScenarioValidator::vnvdimmsFitQemusSlots,     // at most ACPI_MAX_RAM_SLOTS (256) per domain
             ScenarioValidator::backingFilesHoldLabelsAndData, // QEMU's nvdimm size rule, for files made by a step
             ScenarioValidator::qemuOptionsParse,          // a domain's extra QEMU options are ones QEMU accepts
             ScenarioValidator::expectedViolationsAreOracles,
@@ -265,10 +266,13 @@ public final class ScenarioValidator {
             }
             if (!st.hasXlCreate()) continue;
             DomainConfig d = st.getXlCreate().getDomain();
+            if (d.getVnvdimmsCount() > org.vnvdimm.qemu.acpi.QemuOptions.MAX_RAM_SLOTS) continue; // reported by vnvdimmsFitQemusSlots
             for (int v = 0; v < d.getVnvdimmsCount(); v++) {
                 VnvdimmConfig vn = d.getVnvdimms(v);
                 String vp = "steps[" + i + "].xl_create.domain.vnvdimms[" + v + "]";
-                for (long k = 1; k <= n; k++) {
+                // Without %d every instance uses the same file: one check is enough.
+                long instances = vn.getFile().contains("%d") ? n : 1;
+                for (long k = 1; k <= instances; k++) {
                     String path = vn.getFile().replace("%d", Long.toString(k));
                     long[] made = sizes.get(path);
                     if (made == null || made[0] == 0) continue; // not made by a step: the run says ENOENT
@@ -280,6 +284,20 @@ public final class ScenarioValidator {
                         break;
                     }
                 }
+            }
+        }
+    }
+
+    /** xl gives QEMU one memory slot per vNVDIMM, and QEMU refuses more than ACPI_MAX_RAM_SLOTS. */
+    static void vnvdimmsFitQemusSlots(Scenario s, Report r) {
+        int max = org.vnvdimm.qemu.acpi.QemuOptions.MAX_RAM_SLOTS;
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            if (!s.getSteps(i).hasXlCreate()) continue;
+            int n = s.getSteps(i).getXlCreate().getDomain().getVnvdimmsCount();
+            if (n > max) {
+                r.rejectAs("steps[" + i + "].xl_create.domain.vnvdimms[" + max + "]", "at most " + max
+                        + " vNVDIMMs in a domain (qemu-system-i386: unsupported amount of memory slots: " + n + "; ACPI_MAX_RAM_SLOTS is "
+                        + max + ")", "a " + (max + 1) + "th");
             }
         }
     }

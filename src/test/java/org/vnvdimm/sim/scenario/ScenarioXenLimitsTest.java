@@ -160,6 +160,14 @@ class ScenarioXenLimitsTest {
         assertDoesNotThrow(() -> ScenarioLoader.parse(with("size_bytes: 1GiB, extents: 4", "size_bytes: 4M, extents: 4"), "t.yaml"));
     }
 
+    @Test
+    void atMost256VnvdimmsInADomainAsQemuHasSlots() {
+        String many = "          - {file: /mnt/pmem0/vm1.img}\n".repeat(257);
+        ScenarioException e = fails(with("vnvdimms:\n", "vnvdimms:\n" + many), 39 + 256, 13, "steps[5].xl_create.domain.vnvdimms[256]", "a 257th");
+        assertEquals("at most 256 vNVDIMMs in a domain (qemu-system-i386: unsupported amount of memory slots: 258; ACPI_MAX_RAM_SLOTS is 256)",
+                e.expected());
+    }
+
     // ------------------------------------------------------------ expect.step_failures
 
     @Test
