@@ -177,8 +177,12 @@ final class RunCommand implements Callable<Integer> {
         RunSummary s = r.summary();
         o.printf(Locale.ROOT, "scenario %s, seed %s: %d deliveries, %.3f ms virtual time%n", sc.getName(), Long.toUnsignedString(seed),
                 s.getDeliveries(), s.getVtimeNs() / 1e6);
+        long failed = r.steps().stream().filter(st -> st.rc() != 0).count();
+        int shownSteps = 0;
         for (ScenarioDriver.StepOutcome st : r.steps()) {
-            if (st.rc() != 0) o.printf(Locale.ROOT, "  step %d (%s) failed: %s%n", st.index(), st.command(), st.output());
+            if (st.rc() == 0) continue;
+            if (shownSteps++ == 20) { o.printf(Locale.ROOT, "  … %d more failed step(s) in summary.json%n", failed - 20); break; }
+            o.printf(Locale.ROOT, "  step %d (%s) failed: %s%n", st.index(), st.command(), st.output());
         }
         if (s.getVerdictsCount() == 0) {
             o.println("oracles: " + String.join(", ", Oracles.ALL) + " — no violation");
