@@ -134,6 +134,11 @@ final class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (Simulator sim = new Simulator()) {
             result = sim.run(sc, s, bin, Recorders.none());
+        } catch (UncheckedIOException e) {
+            // trace.bin could not be written (disk full, folder removed ...): say why, and where the partial run is.
+            System.err.println("vnvdimm run: cannot write " + bin + ": " + FileErrors.describe(e.getCause())
+                    + " (the run is not complete; nothing was put at " + target + ")");
+            return Main.EXIT_BAD_INPUT;
         }
         long t1 = System.nanoTime();
         PrintStream o = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
