@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.vnvdimm.proto.Scenario;
@@ -14,7 +15,7 @@ import org.vnvdimm.sim.run.Simulator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", description = {"Measure the simulator: wire deliveries/s with recording on, boot runs/s,",
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Measure the simulator: wire deliveries/s with recording on, boot runs/s,",
         "and (--scale) the 1,000-guest and 16 TiB boots in child JVMs capped at -Xmx256m."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--deliveries", defaultValue = "2000000", description = "Deliveries per wire measurement (default ${DEFAULT-VALUE}).")
@@ -29,9 +30,27 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--scale", description = "Also run scale-1000-guests and scale-16tib, each in a JVM with -Xmx256m.")
     boolean scale;
 
+    static final long MAX_DELIVERIES = 1_000_000_000L;
+    static final int MAX_ROUNDS = 1_000;
+    static final int MAX_BOOTS = 1_000_000;
+
+    /** One precise line per bad argument; true if all are usable. */
+    boolean argumentsUsable() {
+        return inRange("--deliveries", deliveries, 4, MAX_DELIVERIES, "deliveries per measurement")
+                & inRange("--rounds", rounds, 1, MAX_ROUNDS, "measured rounds")
+                & inRange("--boots", boots, 1, MAX_BOOTS, "boot runs");
+    }
+
+    private static boolean inRange(String option, long value, long min, long max, String what) {
+        if (value >= min && value <= max) return true;
+        System.err.printf(Locale.ROOT, "vnvdimm bench: %s: expected a number of %s from %,d to %,d, got '%d'%n", option, what, min, max, value);
+        return false;
+    }
+
     @Override
     public Integer call() throws Exception {
-        System.out.printf("JVM %s, %d cores, max heap %d MiB%n", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+        if (!argumentsUsable()) return Main.EXIT_BAD_INPUT;
+        System.out.printf(Locale.ROOT, "JVM %s, %d cores, max heap %d MiB%n", System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
         ActorSystem<SpawnProtocol.Command> sys = ActorSystem.create(SpawnProtocol.create(), "bench", org.vnvdimm.sim.run.Simulator.akkaConfig());
         try {
@@ -48,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
                     sha = r.sha256();
                 }
                 rates.sort(Double::compare);
-                System.out.printf("  %d pair(s), %d ball(s) in flight: median %,.0f deliveries/s (min %,.0f, max %,.0f) over %d x %,d; trace sha %s…%n",
+                System.out.printf(Locale.ROOT, "  %d pair(s), %d ball(s) in flight: median %,.0f deliveries/s (min %,.0f, max %,.0f) over %d x %,d; trace sha %s…%n",
                         shape[0], shape[1], rates.get(rates.size() / 2), rates.get(0), rates.get(rates.size() - 1), rounds, deliveries, sha.substring(0, 12));
             }
         } finally {
@@ -59,10 +78,10 @@ final class BenchCommand implements Callable<Integer> {
             Scenario boot = BuiltinScenarios.resolve("boot");
             Bench.boots(sim, boot, Math.max(1, boots / 4));   // warm-up
             Bench.BootResult b = Bench.boots(sim, boot, boots);
-            System.out.printf("boot scenario: %d runs in %.2f s = %.1f runs/s, %,.0f deliveries/s (oracles on), all passed: %s%n",
+            System.out.printf(Locale.ROOT, "boot scenario: %d runs in %.2f s = %.1f runs/s, %,.0f deliveries/s (oracles on), all passed: %s%n",
                     b.runs(), b.seconds(), b.runs() / b.seconds(), b.deliveries() / b.seconds(), b.allPassed());
         }
-        System.out.printf("peak heap in this JVM: %d MiB%n", Bench.peakHeapMiB());
+        System.out.printf(Locale.ROOT, "peak heap in this JVM: %d MiB%n", Bench.peakHeapMiB());
         if (scale) {
             for (String s : List.of("scale-16tib", "scale-1000-guests")) scaleRun(s);
         }
@@ -81,6 +100,6 @@ final class BenchCommand implements Callable<Integer> {
         int rc = p.waitFor();
         double s = (System.nanoTime() - t0) / 1e9;
         String line = output.lines().filter(l -> l.startsWith("scenario ")).findFirst().orElse(output.strip());
-        System.out.printf("%s with -Xmx256m: exit %d in %.1f s (simulation, trace files and checks) — %s%n", scenario, rc, s, line);
+        System.out.printf(Locale.ROOT, "%s with -Xmx256m: exit %d in %.1f s (simulation, trace files and checks) — %s%n", scenario, rc, s, line);
     }
 }

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import org.vnvdimm.sim.scenario.FileErrors;
 import java.util.ArrayList;
 import java.util.List;
 import org.vnvdimm.proto.Scenario;
@@ -38,9 +40,23 @@ public final class BuiltinScenarios {
         if (names().contains(nameOrFile)) {
             return ScenarioLoader.parse(text("scenarios/" + nameOrFile + ".yaml"), "builtin:" + nameOrFile);
         }
-        Path p = Path.of(nameOrFile);
-        if (!Files.isRegularFile(p)) {
+        Path p;
+        try {
+            p = Path.of(nameOrFile);
+        } catch (InvalidPathException e) {
             throw new IllegalArgumentException("no built-in scenario and no file named '" + nameOrFile + "' (try: vnvdimm scenarios)");
+        }
+        if (!Files.exists(p)) {
+            if (Files.isSymbolicLink(p)) {
+                throw new IllegalArgumentException(nameOrFile + ": is a symbolic link to a file that does not exist");
+            }
+            throw new IllegalArgumentException("no built-in scenario and no file named '" + nameOrFile + "' (try: vnvdimm scenarios)");
+        }
+        if (Files.isDirectory(p)) {
+            throw new IllegalArgumentException(nameOrFile + ": is a directory, not a scenario file");
+        }
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException(nameOrFile + ": is not a regular file (it is a " + FileErrors.kindOf(p) + "), not a scenario file");
         }
         return ScenarioLoader.load(p);
     }

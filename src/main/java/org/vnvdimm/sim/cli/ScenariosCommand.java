@@ -5,14 +5,14 @@ import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.sim.scenario.ScenarioException;
 import picocli.CommandLine.Command;
 
-@Command(name = "scenarios", description = "List the built-in scenarios.")
+@Command(name = "scenarios", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "List the built-in scenarios.")
 final class ScenariosCommand implements Callable<Integer> {
     @Override
     public Integer call() throws ScenarioException {
         for (String n : BuiltinScenarios.names()) {
             Scenario s = BuiltinScenarios.resolve(n);
             String expect = s.getExpect().getViolationsCount() == 0 ? "expects no violation" : "expects " + String.join(", ", s.getExpect().getViolationsList());
-            System.out.printf("%-24s %s (%s)%n", n, s.getDescription().strip().replaceAll("\\s+", " "), expect);
+            System.out.printf(java.util.Locale.ROOT, "%-24s %s (%s)%n", n, s.getDescription().strip().replaceAll("\\s+", " "), expect);
         }
         return Main.EXIT_OK;
     }

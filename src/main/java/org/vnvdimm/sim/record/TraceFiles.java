@@ -52,10 +52,32 @@ public final class TraceFiles {
             mermaid(r.iterator(), shape, line -> writeLine(w, line));
         }
         written.add(mmd);
+        // Last: a folder with summary.json holds a run that ended (RunFolder puts it in place after this).
         Path sum = dir.resolve("summary.json");
-        Files.writeString(sum, JsonFormat.printer().print(summary) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(sum, SUMMARY_JSON.print(identified(summary, bin)) + "\n", StandardCharsets.UTF_8);
         written.add(sum);
         return new Written(written, shape);
+    }
+
+    /** summary.json always names the run and its verdict, even when a value is the default (seed 0, not met). */
+    private static final JsonFormat.Printer SUMMARY_JSON = JsonFormat.printer().includingDefaultValueFields(Set.of(
+            RunSummary.getDescriptor().findFieldByName("scenario"), RunSummary.getDescriptor().findFieldByName("seed"),
+            RunSummary.getDescriptor().findFieldByName("code_version"), RunSummary.getDescriptor().findFieldByName("outcome"),
+            RunSummary.getDescriptor().findFieldByName("expectations_met")));
+
+    /** The summary, with scenario, seed and code version taken from the trace's header where it lacks them. */
+    static RunSummary identified(RunSummary summary, Path bin) throws IOException {
+        if (!summary.getScenario().isEmpty() && !summary.getCodeVersion().isEmpty()) {
+            return summary;
+        }
+        try (TraceReader r = new TraceReader(bin)) {
+            org.vnvdimm.proto.TraceHeader h = r.header();
+            RunSummary.Builder b = summary.toBuilder();
+            if (b.getScenario().isEmpty()) b.setScenario(h.getScenario().getName());
+            if (b.getCodeVersion().isEmpty()) b.setCodeVersion(h.getCodeVersion());
+            if (b.getSeed() == 0) b.setSeed(h.getSeed());
+            return b.build();
+        }
     }
 
     private static void writeLine(BufferedWriter w, String line) {

@@ -10,10 +10,9 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import org.vnvdimm.proto.Scenario;
 
 /**
@@ -27,6 +26,9 @@ public final class ScenarioLoader {
     private ScenarioLoader() {
     }
 
+    /** The largest scenario file read: the 1,000-guest scenario is under 2 KiB thanks to count. */
+    public static final int MAX_DOCUMENT_BYTES = 1 << 20;
+
     /** Reads, maps and validates a scenario file; errors name the path as given. */
     public static Scenario load(Path file) throws ScenarioException {
         return loadWithSource(file).scenario();
@@ -37,15 +39,22 @@ public final class ScenarioLoader {
         String name = file.toString();
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new ScenarioException(name, 0, 0, "(file)", "a readable scenario file", "no such file");
-        } catch (AccessDeniedException e) {
-            throw new ScenarioException(name, 0, 0, "(file)", "a readable scenario file", "permission denied");
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            if (attrs.isDirectory()) {
+                throw new ScenarioException(name, 0, 0, "(file)", "a scenario file (YAML)", "a directory");
+            }
+            if (!attrs.isRegularFile()) {
+                throw new ScenarioException(name, 0, 0, "(file)", "a scenario file (YAML)",
+                        "a " + FileErrors.kindOf(file) + ", which is not a regular file");
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                // Never more than the limit and one byte: a file that grows while we read is still bounded.
+                bytes = in.readNBytes(MAX_DOCUMENT_BYTES + 1);
+            }
         } catch (IOException e) {
-            throw new ScenarioException(name, 0, 0, "(file)", "a readable scenario file",
-                    YamlSyntax.oneLine(e.getClass().getSimpleName() + ": " + e.getMessage()));
+            throw new ScenarioException(name, 0, 0, "(file)", "a readable scenario file", FileErrors.reason(e));
         }
+        checkSize(bytes, name);
         return parseWithSource(decodeUtf8(bytes, name), name);
     }
 
@@ -56,6 +65,7 @@ public final class ScenarioLoader {
 
     /** Like {@link #parse(String, String)}, also returning where each value was written. */
     public static LoadedScenario parseWithSource(String yamlText, String sourceName) throws ScenarioException {
+        checkSize(yamlText.getBytes(StandardCharsets.UTF_8), sourceName);
         Scenario.Builder builder = Scenario.newBuilder();
         SourceMap where = YamlProtoReader.read(yamlText, sourceName, builder);
         Scenario scenario = builder.build();
@@ -90,6 +100,18 @@ public final class ScenarioLoader {
         } catch (ScenarioException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
+    }
+
+    /** A document over {@link #MAX_DOCUMENT_BYTES} is refused at the line and column where it crosses the limit. */
+    static void checkSize(byte[] bytes, String name) throws ScenarioException {
+        if (bytes.length <= MAX_DOCUMENT_BYTES) {
+            return;
+        }
+        String prefix = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(bytes, 0, MAX_DOCUMENT_BYTES)).toString();
+        int[] lineColumn = YamlSyntax.lineColumnOfCodePoint(prefix, Integer.MAX_VALUE);
+        throw new ScenarioException(name, lineColumn[0], lineColumn[1], "(file)",
+                "a scenario of at most " + (MAX_DOCUMENT_BYTES >> 20) + " MiB (" + MAX_DOCUMENT_BYTES + " bytes)",
+                "more (the limit is crossed here)");
     }
 
     /** Strict UTF-8: a bad byte is reported at its line and column instead of becoming U+FFFD. */

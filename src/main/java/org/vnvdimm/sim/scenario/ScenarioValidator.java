@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -15,6 +16,10 @@ import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.proto.Step;
 import org.vnvdimm.proto.XlPmemSetup;
 import org.vnvdimm.proto.VnvdimmConfig;
+import org.vnvdimm.proto.ExpectedStepFailure;
+import org.vnvdimm.contract.Errno;
+import org.vnvdimm.sim.oracle.Oracles;
+import org.vnvdimm.sim.run.ScenarioDriver;
 
 /**
  * Semantic checks on a scenario that the schema alone cannot express. Each rejection points at the
@@ -45,8 +50,17 @@ public final class ScenarioValidator {
     public static final List<String> QEMUS = List.of("honest", "hostile-ram", "hostile-mgmt");
     public static final List<String> NAMESPACE_MODES = List.of("fsdax", "devdax", "raw");
     public static final List<String> PFN_MAPS = List.of("xen", "dev", "mem");
-    public static final List<String> ORACLES =
-            List.of("boot-safety", "isolation", "mapping-coherence", "data-integrity", "acpi", "liveness");
+    /** The oracles a scenario may expect: the simulator's own list, never a copy. */
+    public static final List<String> ORACLES = Oracles.ALL;
+
+    /** Xen 4.10's default NR_CPUS (xen/arch/x86/Kconfig): the most CPUs the hypervisor brings up. */
+    public static final int XEN_NR_CPUS = 256;
+    /** Xen 4.10's HVM_MAX_VCPUS: XEN_DOMCTL_max_vcpus refuses more for an HVM guest with -EINVAL. */
+    public static final int HVM_MAX_VCPUS = 128;
+    /** DOMID_FIRST_RESERVED (0x7FF0): domids from here on are Xen's own (DOMID_SELF, DOMID_IO ...). */
+    public static final int DOMID_FIRST_RESERVED = 0x7FF0;
+    /** The page alignment xl gives a backing file whose size is not a multiple of 2 MiB. */
+    static final long BACKING_ALIGN_2M = 2L << 20;
 
     /** One semantic rule: looks at the whole scenario and reports every value it rejects. */
     @FunctionalInterface
@@ -62,8 +76,14 @@ public final class ScenarioValidator {
             ScenarioValidator::dimmsAreWellFormed,        // >= 1 DIMM; size, label, handle, spa
             ScenarioValidator::stepsAreComplete,          // >= 1 step; each step's required fields
             ScenarioValidator::countsHaveAPlaceholder,    // count > 1 needs "%d" where names must differ
+            ScenarioValidator::countsStayWithinMaxSteps,  // the expanded steps fit ScenarioDriver.MAX_STEPS
+            ScenarioValidator::cpusWithinXenLimits,       // nr_cpus <= NR_CPUS, vcpus <= HVM_MAX_VCPUS
+            ScenarioValidator::domainsAreDistinct,        // names libxl accepts, no name or domid twice
+            ScenarioValidator::vnvdimmsFitQemusSlots,     // at most ACPI_MAX_RAM_SLOTS (256) per domain
+            ScenarioValidator::backingFilesHoldLabelsAndData, // QEMU's nvdimm size rule, for files made by a step
             ScenarioValidator::qemuOptionsParse,          // a domain's extra QEMU options are ones QEMU accepts
             ScenarioValidator::expectedViolationsAreOracles,
+            ScenarioValidator::expectedStepFailuresAreWellFormed, // step 1..N, an errno name, each step once
             ScenarioValidator::deliveryLimitIsUsable);    // limits.max_deliveries 0 or >= 10
     // =======================================================================================
 
@@ -118,6 +138,193 @@ public final class ScenarioValidator {
                 }
             }
         }
+    }
+
+    /** How many steps a step stands for: its count (unsigned), or 1. */
+    static long instances(Step st) {
+        long count = st.hasFile() ? Integer.toUnsignedLong(st.getFile().getCount())
+                : st.hasXlCreate() ? Integer.toUnsignedLong(st.getXlCreate().getCount()) : 1;
+        return Math.max(1, count);
+    }
+
+    /** Whether the steps expand to at most ScenarioDriver.MAX_STEPS (the per-instance rules only run if so). */
+    static boolean expandable(Scenario s) {
+        long total = 0;
+        for (Step st : s.getStepsList()) {
+            total += instances(st);
+        }
+        return total <= ScenarioDriver.MAX_STEPS;
+    }
+
+    static void countsStayWithinMaxSteps(Scenario s, Report r) {
+        long total = 0;
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            Step st = s.getSteps(i);
+            long n = instances(st);
+            total += n;
+            if (total > ScenarioDriver.MAX_STEPS) {
+                String field = st.hasFile() ? ".file.count" : ".xl_create.count";
+                String value = Long.toString(n);
+                long room = ScenarioDriver.MAX_STEPS - (total - n);
+                r.reject("steps[" + i + "]" + (n > 1 ? field : ""), "at most " + String.format(Locale.ROOT, "%,d", ScenarioDriver.MAX_STEPS)
+                        + " steps once counts are expanded (" + (total - n) + " before this one, so a count of at most "
+                        + Math.max(0, room) + " here)", value);
+                return;
+            }
+        }
+    }
+
+    static void cpusWithinXenLimits(Scenario s, Report r) {
+        int nrCpus = s.getPlatform().getNrCpus();
+        if (Integer.compareUnsigned(nrCpus, XEN_NR_CPUS) > 0) {
+            r.reject("platform.nr_cpus", "0 (the default) to " + XEN_NR_CPUS + " (Xen 4.10's NR_CPUS)", Integer.toUnsignedString(nrCpus));
+        }
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            if (!s.getSteps(i).hasXlCreate()) continue;
+            int vcpus = s.getSteps(i).getXlCreate().getDomain().getVcpus();
+            if (Integer.compareUnsigned(vcpus, HVM_MAX_VCPUS) > 0) {
+                r.reject("steps[" + i + "].xl_create.domain.vcpus", "0 (one vCPU) to " + HVM_MAX_VCPUS
+                        + " (HVM_MAX_VCPUS: XEN_DOMCTL_max_vcpus refuses more with -EINVAL)", Integer.toUnsignedString(vcpus));
+            }
+        }
+    }
+
+    /** One created domain: where it was written, and which instance of a count it is. */
+    private record Created(int step, long instance, long count) {
+        String describe(Report r, String field) {
+            return "steps[" + step + "]" + (count > 1 ? " (instance " + instance + " of count " + count + ")" : "")
+                    + r.at("steps[" + step + "].xl_create.domain." + field);
+        }
+    }
+
+    /**
+     * libxl refuses a second domain with a name in use ("domain with name ... already exists"), and
+     * Xen a domid in use (-EEXIST) or reserved (-EINVAL). xl reads an all-digit name as a domid, and a
+     * '/' would split the name's xenstore path.
+     */
+    static void domainsAreDistinct(Scenario s, Report r) {
+        if (!expandable(s)) return;
+        Map<String, Created> names = new HashMap<>();
+        Map<Integer, Created> domids = new HashMap<>();
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            Step st = s.getSteps(i);
+            if (!st.hasXlCreate()) continue;
+            DomainConfig d = st.getXlCreate().getDomain();
+            String p = "steps[" + i + "].xl_create.domain";
+            long n = instances(st);
+            int domid = d.getDomid();
+            if (Integer.compareUnsigned(domid, DOMID_FIRST_RESERVED) >= 0) {
+                r.reject(p + ".domid", "0 (Xen picks) or 1 to " + (DOMID_FIRST_RESERVED - 1)
+                        + " (from DOMID_FIRST_RESERVED 0x7ff0 on, domids are Xen's own)", Integer.toUnsignedString(domid));
+            } else if (domid != 0 && n == 1) {
+                Created first = domids.putIfAbsent(domid, new Created(i, 1, 1));
+                if (first != null) {
+                    r.reject(p + ".domid", "a domid no other domain has (Xen refuses a domid in use with -EEXIST: "
+                            + first.describe(r, "domid") + " already creates domain " + domid + ")", Integer.toString(domid));
+                }
+            }
+            if (d.getName().isEmpty()) continue; // reported by stepsAreComplete
+            for (long k = 1; k <= n; k++) {
+                String name = d.getName().replace("%d", Long.toString(k));
+                String what = n > 1 ? "a name that, with %d replaced by " + k + ", is " : "a domain name ";
+                if (name.contains("/")) {
+                    r.reject(p + ".name", what + "without '/' (it names the domain's xenstore entries)", d.getName());
+                    break;
+                }
+                if (name.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                    r.reject(p + ".name", what + "not all digits (xl reads a number as a domid)"
+                            + (n > 1 ? ", e.g. vm%d" : ""), d.getName());
+                    break;
+                }
+                Created first = names.putIfAbsent(name, new Created(i, k, n));
+                if (first != null && (first.step() != i)) {
+                    r.reject(p + ".name", "a name no other domain has (libxl: domain with name \"" + name + "\" already exists: "
+                            + first.describe(r, "name") + ")", d.getName());
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * QEMU refuses an nvdimm whose backend, less its label area and aligned down to the backend's
+     * alignment, leaves nothing (hw/mem/nvdimm.c). xl passes a file's size and align=2M when the size
+     * is a multiple of 2 MiB, so a vNVDIMM whose file an earlier `file` step makes is checked by
+     * QEMU's own option parser, as the device model would be started.
+     */
+    static void backingFilesHoldLabelsAndData(Scenario s, Report r) {
+        if (!expandable(s)) return;
+        Map<String, long[]> sizes = new HashMap<>(); // path -> {size, step}
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            Step st = s.getSteps(i);
+            long n = instances(st);
+            if (st.hasFile()) {
+                for (long k = 1; k <= n; k++) {
+                    sizes.put(st.getFile().getPath().replace("%d", Long.toString(k)), new long[] {st.getFile().getSizeBytes(), i});
+                }
+                continue;
+            }
+            if (!st.hasXlCreate()) continue;
+            DomainConfig d = st.getXlCreate().getDomain();
+            if (d.getVnvdimmsCount() > org.vnvdimm.qemu.acpi.QemuOptions.MAX_RAM_SLOTS) continue; // reported by vnvdimmsFitQemusSlots
+            for (int v = 0; v < d.getVnvdimmsCount(); v++) {
+                VnvdimmConfig vn = d.getVnvdimms(v);
+                String vp = "steps[" + i + "].xl_create.domain.vnvdimms[" + v + "]";
+                // Without %d every instance uses the same file: one check is enough.
+                long instances = vn.getFile().contains("%d") ? n : 1;
+                for (long k = 1; k <= instances; k++) {
+                    String path = vn.getFile().replace("%d", Long.toString(k));
+                    long[] made = sizes.get(path);
+                    if (made == null || made[0] == 0) continue; // not made by a step: the run says ENOENT
+                    String refusal = qemuRefusesBackend(path, made[0], vn.getLabelBytes(), v + 1);
+                    if (refusal != null) {
+                        String fileStep = "steps[" + made[1] + "]" + r.at("steps[" + made[1] + "].file.size_bytes");
+                        r.reject(vp + ".file", "a backing file larger than its label area plus QEMU's alignment (" + fileStep
+                                + " makes " + path + " " + Long.toUnsignedString(made[0]) + " bytes; " + refusal + ")", vn.getFile());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /** xl gives QEMU one memory slot per vNVDIMM, and QEMU refuses more than ACPI_MAX_RAM_SLOTS. */
+    static void vnvdimmsFitQemusSlots(Scenario s, Report r) {
+        int max = org.vnvdimm.qemu.acpi.QemuOptions.MAX_RAM_SLOTS;
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            if (!s.getSteps(i).hasXlCreate()) continue;
+            int n = s.getSteps(i).getXlCreate().getDomain().getVnvdimmsCount();
+            if (n > max) {
+                r.rejectAs("steps[" + i + "].xl_create.domain.vnvdimms[" + max + "]", "at most " + max
+                        + " vNVDIMMs in a domain (qemu-system-i386: unsupported amount of memory slots: " + n + "; ACPI_MAX_RAM_SLOTS is "
+                        + max + ")", "a " + (max + 1) + "th");
+            }
+        }
+    }
+
+    /** QEMU's refusal of this backend for an nvdimm with this label area, or null if it accepts it. */
+    static String qemuRefusesBackend(String path, long sizeBytes, long labelBytes, int index) {
+        long align = sizeBytes % BACKING_ALIGN_2M == 0 ? BACKING_ALIGN_2M : PAGE_BYTES;
+        // hw/mem/nvdimm.c: ALIGN_DOWN(size - label-size, align) must leave something.
+        if (labelBytes == 0 || Long.compareUnsigned(sizeBytes, labelBytes) > 0
+                && Long.compareUnsigned(sizeBytes - labelBytes, align) >= 0) {
+            return null;
+        }
+        String probe = "-machine xenfv,nvdimm=on -m 16M,slots=1,maxmem=" + (16 + (((sizeBytes >>> 20) + 1024) & ~1023L)) + "M"
+                + " -object memory-backend-file,id=mem" + index + ",mem-path=" + path + ",size=" + Long.toUnsignedString(sizeBytes)
+                + ",share=on" + (align == BACKING_ALIGN_2M ? ",align=2M" : "")
+                + " -device nvdimm,id=xen_nvdimm" + index + ",memdev=mem" + index + ",label-size=" + Long.toUnsignedString(labelBytes);
+        try {
+            org.vnvdimm.qemu.acpi.QemuOptions.parse(probe);
+        } catch (org.vnvdimm.qemu.acpi.QemuOptionException ex) {
+            if (ex.getMessage().contains("too small")) {
+                return "qemu-system-i386: " + ex.getMessage(); // QEMU's own words, from the option parser
+            }
+        }
+        // The parser stopped elsewhere (or not at all): QEMU's message, as hw/mem/nvdimm.c words it.
+        return "qemu-system-i386: -device nvdimm,id=xen_nvdimm" + index + ",memdev=mem" + index + ",label-size=" + Long.toUnsignedString(labelBytes)
+                + ": the size of memdev mem" + index + " (" + hex(sizeBytes) + ") is too small to contain nvdimm label ("
+                + hex(labelBytes) + ") and aligned PMEM (" + hex(align) + ")";
     }
 
     /**
@@ -271,6 +478,31 @@ public final class ScenarioValidator {
         for (int i = 0; i < names.size(); i++) {
             if (!ORACLES.contains(names.get(i))) {
                 r.reject("expect.violations[" + i + "]", "an oracle name, one of " + String.join(", ", ORACLES), names.get(i));
+            }
+        }
+    }
+
+    static void expectedStepFailuresAreWellFormed(Scenario s, Report r) {
+        List<ExpectedStepFailure> failures = s.getExpect().getStepFailuresList();
+        Map<Integer, Integer> firstForStep = new HashMap<>();
+        for (int i = 0; i < failures.size(); i++) {
+            ExpectedStepFailure f = failures.get(i);
+            String p = "expect.step_failures[" + i + "]";
+            if (f.getStep() == 0 || Integer.compareUnsigned(f.getStep(), s.getStepsCount()) > 0) {
+                r.reject(p + ".step", "a step number from 1 to " + s.getStepsCount() + " (as listed under steps:)",
+                        f.getStep() == 0 ? null : Integer.toUnsignedString(f.getStep()));
+            } else {
+                Integer first = firstForStep.putIfAbsent(f.getStep(), i);
+                if (first != null) {
+                    r.reject(p + ".step", "each step once (expect.step_failures[" + first + "]" + r.at("expect.step_failures["
+                            + first + "].step") + " already names step " + f.getStep() + ")", Integer.toString(f.getStep()));
+                }
+            }
+            boolean known = false;
+            for (Errno e : Errno.values()) known |= e.name().equals(f.getErrno());
+            if (!known) {
+                r.reject(p + ".errno", "an errno name, one of " + java.util.Arrays.stream(Errno.values()).map(Errno::name)
+                        .collect(Collectors.joining(", ")), f.getErrno());
             }
         }
     }

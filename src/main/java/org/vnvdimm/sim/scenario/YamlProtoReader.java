@@ -18,6 +18,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.AliasEvent;
+import org.snakeyaml.engine.v2.events.CollectionEndEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.ReaderException;
@@ -38,11 +44,22 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * all belong to one oneof must name exactly one of them; integers take decimal or 0x hex with '_'
  * separators and are range-checked; 64-bit integer fields whose name ends in {@code _bytes} also take
  * sizes with 1024-based units; enums take value names; bytes take base64; map fields take mappings.
- * Only the composer is used (no object construction), so YAML tags cannot instantiate anything.
+ * Only the composer is used (no object construction), and a tag outside YAML's core schema is refused
+ * at its place; nesting and aliases are bounded ({@link #MAX_NESTING}, {@link #MAX_ALIASES}).
  */
 public final class YamlProtoReader {
     /** Deeper than any real schema; stops a recursive alias in a recursive message type. */
     static final int MAX_DEPTH = 64;
+
+    /** Nested sequences and mappings a document may open; the composer recurses once per level. */
+    public static final int MAX_NESTING = 64;
+
+    /** Aliases ({@code *name}) a document may use; each use is read again in full. */
+    public static final int MAX_ALIASES = 100;
+
+    /** Tags a document may write: YAML's core schema ({@code !!str} ...) and the non-specific {@code !}. */
+    static final List<String> CORE_TAGS = List.of("str", "int", "float", "bool", "null", "seq", "map");
+    private static final String CORE_PREFIX = "tag:yaml.org,2002:";
 
     // Plain scalars that mean "no value" in YAML 1.2 core schema.
     private static final Set<String> NULL_WORDS = Set.of("", "~", "null", "Null", "NULL");
@@ -79,9 +96,12 @@ public final class YamlProtoReader {
         String text = yamlText.startsWith("\uFEFF") ? yamlText.substring(1) : yamlText;
         // One read buffer for the whole text: snakeyaml-engine 2.9 throws IndexOutOfBoundsException when
         // a surrogate pair (an emoji) straddles the boundary between two buffer fills.
+        // The composer's own alias bound (50 collection aliases by default) says nothing of where; ours comes first.
         LoadSettings settings = LoadSettings.builder().setLabel(source).setUseMarks(true)
+                .setMaxAliasesForCollections(MAX_ALIASES + 1)
                 .setBufferSize(Math.max(1024, text.length() + 16)).build();
         try {
+            checkEvents(new Parse(settings).parseString(text));
             return new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
             throw YamlSyntax.fromMarked(source, e);
@@ -90,6 +110,69 @@ public final class YamlProtoReader {
         } catch (YamlEngineException e) {
             throw new ScenarioException(source, 0, 0, YamlSyntax.FIELD, "valid YAML", YamlSyntax.oneLine(e.getMessage()));
         }
+    }
+
+    /**
+     * One pass over the parser's events before anything is composed: the composer recurses once per
+     * nesting level (a few thousand '[' would overflow the stack), expands nothing but lets every
+     * alias be read again in full, and keeps tags it does not know as plain text. So nesting and
+     * aliases are bounded here, and any tag outside YAML's core schema is refused at its place.
+     */
+    private void checkEvents(Iterable<Event> events) throws ScenarioException {
+        int depth = 0;
+        int aliases = 0;
+        for (Event event : events) {
+            Optional<String> tag = Optional.empty();
+            if (event instanceof CollectionStartEvent start) {
+                depth++;
+                if (depth > MAX_NESTING) {
+                    throw at(event, "at most " + MAX_NESTING + " levels of nested sequences and mappings",
+                            "a " + ordinal(depth) + " level");
+                }
+                tag = start.getTag();
+            } else if (event instanceof CollectionEndEvent) {
+                depth--;
+            } else if (event instanceof AliasEvent alias) {
+                aliases++;
+                if (aliases > MAX_ALIASES) {
+                    throw at(event, "at most " + MAX_ALIASES + " aliases (*name) in a scenario",
+                            "a " + ordinal(aliases) + " alias, *" + alias.getAlias().getValue());
+                }
+            } else if (event instanceof ScalarEvent scalar) {
+                tag = scalar.getTag();
+            }
+            if (tag.isPresent() && !knownTag(tag.get())) {
+                throw at(event, "no tag, or one of YAML's core tags (" + CORE_TAGS.stream().map(t -> "!!" + t)
+                        .collect(Collectors.joining(", ")) + ")", "the tag " + escape(shortTag(tag.get())));
+            }
+        }
+    }
+
+    private static boolean knownTag(String tag) {
+        return tag.equals("!") || (tag.startsWith(CORE_PREFIX) && CORE_TAGS.contains(tag.substring(CORE_PREFIX.length())));
+    }
+
+    /** A resolved tag as the author wrote it: {@code tag:yaml.org,2002:x} is {@code !!x}. */
+    private static String shortTag(String tag) {
+        return tag.startsWith(CORE_PREFIX) ? "!!" + tag.substring(CORE_PREFIX.length()) : tag;
+    }
+
+    private static String ordinal(int n) {
+        int mod100 = n % 100;
+        String suffix = mod100 >= 11 && mod100 <= 13 ? "th" : switch (n % 10) {
+            case 1 -> "st";
+            case 2 -> "nd";
+            case 3 -> "rd";
+            default -> "th";
+        };
+        return n + suffix;
+    }
+
+    private ScenarioException at(Event event, String expected, String got) {
+        Optional<Mark> mark = event.getStartMark();
+        int line = mark.map(m -> m.getLine() + 1).orElse(0);
+        int column = mark.map(m -> m.getColumn() + 1).orElse(0);
+        return new ScenarioException(source, line, column, YamlSyntax.FIELD, expected, got);
     }
 
     // ---------------------------------------------------------------- node tree to message

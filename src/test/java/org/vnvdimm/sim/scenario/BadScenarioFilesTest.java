@@ -63,7 +63,7 @@ class BadScenarioFilesTest {
     @Test
     void unknownOracle() throws Exception {
         check("expect-unknown-oracle.yaml", 12, 7, "expect.violations[1]",
-                "expected an oracle name, one of boot-safety, isolation, mapping-coherence, data-integrity, acpi, liveness,"
+                "expected an oracle name, one of " + String.join(", ", org.vnvdimm.sim.oracle.Oracles.ALL) + ","
                         + " got 'isolaton'");
     }
 }
