@@ -109,6 +109,7 @@ public final class Xen extends ComponentBehavior {
         FirmwareHandoff f = e.getFirmwareHandoff();
         if (f.getPaddrBits() >= 32 && f.getPaddrBits() <= 52) paddrBits = f.getPaddrBits();
         log("(XEN) Xen-e820 RAM map:");
+        List<long[]> e820Pmem = new ArrayList<>();
         for (E820Entry x : f.getE820List()) {
             hostE820.add(x);
             log("(XEN)  %016x - %016x %s", x.getAddr(), x.getAddr() + x.getSize(), e820TypeName(x.getType()));
@@ -116,7 +117,7 @@ public final class Xen extends ComponentBehavior {
             long t = (x.getAddr() + x.getSize()) >>> PAGE_SHIFT;
             if (s >= t) continue;
             if (x.getType() == E820_RAM) heap.addRam(s, t);
-            if (x.getType() == E820_PMEM) notePmem(s, t, 0, "E820 type 7");
+            if (x.getType() == E820_PMEM) e820Pmem.add(new long[] {s, t});
         }
         hostE820.sort(java.util.Comparator.comparingLong(E820Entry::getAddr));
         heap.reserve(0, XEN_RESERVED_BYTES >>> PAGE_SHIFT);
@@ -124,6 +125,9 @@ public final class Xen extends ComponentBehavior {
         for (AcpiTableBlob t : firmwareTables) {
             if (t.getSignature().equals("NFIT")) nfitBootInit(t.getData().toByteArray());
         }
+        // The NFIT says which proximity domain a range is on; E820 says only that it is pmem, so a
+        // range only E820 lists is noted without one (PXM 0 in the registry) [inferred].
+        for (long[] r : e820Pmem) notePmem(r[0], r[1], -1, "E820 type 7");
         if (cfg.frametableBootClaim()) {
             // The rejected alternative (seed 001's worry): Xen lays its frame table over pmem it has
             // only just found, before anyone looked at what the media holds.
@@ -137,11 +141,13 @@ public final class Xen extends ComponentBehavior {
         buildDom0();
     }
 
+    /** pxm -1: the source does not say (E820). */
     private void notePmem(long smfn, long emfn, int pxm, String source) {
         if (pmem.notedSet.intersects(smfn, emfn)) return;
-        pmem.note(new PmemRegistry.Raw(smfn, emfn, pxm));
-        observe(pmemArea(PmemArea.Kind.RAW, smfn, emfn, pxm));
-        log("(XEN) %s: PMEM MFNs %#x - %#x on PXM %d noted", source, smfn, emfn, pxm);
+        pmem.note(new PmemRegistry.Raw(smfn, emfn, Math.max(pxm, 0)));
+        observe(pmemArea(PmemArea.Kind.RAW, smfn, emfn, Math.max(pxm, 0)));
+        if (pxm < 0) log("(XEN) %s: PMEM MFNs %#x - %#x noted", source, smfn, emfn);
+        else log("(XEN) %s: PMEM MFNs %#x - %#x on PXM %d noted", source, smfn, emfn, pxm);
     }
 
     private void nfitBootInit(byte[] nfit) {

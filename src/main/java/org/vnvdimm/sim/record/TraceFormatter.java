@@ -23,7 +23,7 @@ public final class TraceFormatter {
     /** The message's own words (no seq, no roles). */
     public static String describe(Envelope e) {
         return switch (e.getPayloadCase()) {
-            case POWER_ON -> "power on";
+            case POWER_ON -> step(e) + "power on";
             case FIRMWARE_HANDOFF -> firmware(e.getFirmwareHandoff());
             case MEM_ACCESS -> memAccess(e.getMemAccess());
             case MEM_ACCESS_DONE -> memDone(e.getMemAccessDone());
@@ -41,7 +41,7 @@ public final class TraceFormatter {
             case XS_REQUEST -> xs(e.getXsRequest());
             case XS_RESPONSE -> xsResp(e.getXsResponse());
             case XS_WATCH_EVENT -> "XS_WATCH_EVENT " + e.getXsWatchEvent().getPath() + " token=" + e.getXsWatchEvent().getToken();
-            case ADMIN_COMMAND -> admin(e.getAdminCommand());
+            case ADMIN_COMMAND -> step(e) + admin(e.getAdminCommand());
             case ADMIN_RESULT -> "result rc=" + Errno.name(e.getAdminResult().getRc())
                     + (e.getAdminResult().getOutput().isEmpty() ? "" : " " + firstLine(e.getAdminResult().getOutput()));
             case FILE_MMAP -> "mmap " + e.getFileMmap().getPath() + " len=" + size(e.getFileMmap().getLen()) + mmapFlags(e.getFileMmap().getFlags());
@@ -295,6 +295,11 @@ public final class TraceFormatter {
         if (r.getType() == XS_DIRECTORY) return "→ [" + String.join(", ", r.getEntriesList()) + "]";
         if (r.getType() == XS_READ) return "→ \"" + r.getValue() + "\"";
         return "→ OK";
+    }
+
+    /** The scenario's step number, as the summary and expect.step_failures count them (the envelope's tag). */
+    private static String step(Envelope e) {
+        return e.getFrom().equals("admin") && e.getTag() > 0 ? "step " + e.getTag() + ": " : "";
     }
 
     private static String admin(AdminCommand a) {

@@ -119,7 +119,7 @@ class BootTraceTest {
     @Test
     void theTextTraceReadsLikeTheIssueExample() {
         List<String> lines = TraceText.lines(boot.trace(), TraceText.Detail.NORMAL);
-        assertTrue(lines.get(0).startsWith("#0001 admin     → platform   power on"), lines.get(0));
+        assertTrue(lines.get(0).startsWith("#0001 admin     → platform   step 1: power on"), lines.get(0));
         assertTrue(lines.stream().anyMatch(l -> l.matches("#\\d{4} qemu-1\\s+→ xen\\s+XEN_DOMCTL_memory_mapping dom=1 first_gfn=0x100000 first_mfn=0x[0-9a-f]+ nr_mfns=\\d+ add → 64 \\(partial\\)")),
                 "a memory_mapping line with its partial progress");
         assertTrue(lines.stream().anyMatch(l -> l.contains("… ") && l.contains("more rounds of this exchange")), "the 4 KiB loop is folded");

@@ -170,6 +170,34 @@ class SeededBugsTest {
         assertTrue(v.getDetail().contains("puts that gfn at MFN"), v.getDetail());
     }
 
+    @Test
+    void isolation_xenLetsDom0WriteTheManagementAreaItWithdrew() throws Exception {
+        // The admin hands Xen an area where mkfs will write its superblock. Real Xen refuses Dom0's
+        // store (-EPERM); this one forwards it to the bus anyway.
+        Scenario s = org.vnvdimm.sim.scenario.ScenarioLoader.parse("""
+                name: dom0-touches-xens-area
+                seed: 1
+                platform:
+                  ram_bytes: 8GiB
+                  e820_pmem: true
+                  dimms:
+                    - {handle: 0x1, size_bytes: 16GiB, pxm: 0}
+                steps:
+                  - power_on: {}
+                  - ndctl: {region: region0, mode: fsdax, map: xen}
+                  - pmem_setup: {mgmt_smfn: 0x28a200, mgmt_emfn: 0x294200, data_smfn: 0x294200, data_emfn: 0x680000}
+                  - mkfs: {dev: /dev/pmem0, type: xfs, mount: /mnt/pmem0}
+                """, "seeded");
+        Runs.Run r = run(s, brokenOut(Roles.XEN, (in, out) -> !in.hasMemAccess() || !in.getFrom().equals(Roles.DOM0) ? out
+                : mapSent(out, e -> e.hasMemAccessDone() && e.getMemAccessDone().getRc() < 0
+                        ? Envelope.newBuilder().setFrom(Roles.XEN).setTo(Roles.PLATFORM).setTag(e.getTag())
+                                .setMemAccess(in.getMemAccess().toBuilder().setInitiatorDomid(0)).build()
+                        : e)));
+        Verdict v = caught(r, "isolation", r.firstSeq(e -> bus(e) && e.getMemAccess().getInitiatorDomid() == 0
+                && e.getMemAccess().getSpa() >= (0x28a200L << PAGE_SHIFT) && e.getMemAccess().getSpa() < (0x294200L << PAGE_SHIFT)));
+        assertTrue(v.getDetail().startsWith("d0 wrote MFNs"), v.getDetail());
+    }
+
     // ------------------------------------------------------------------ mapping-coherence
 
     /** QEMU's memory_mapping calls, rewritten by f (gfn, mfn, nr) -> {gfn, mfn}; returns the calls changed. */
