@@ -76,7 +76,6 @@ public final class Oracles implements Wire.Observer {
     private final RangeSet inspected = new RangeSet();
 
     // ---- evidence: what Xen accepted
-    private final RangeSet reported = new RangeSet();
     private final RangeSet mgmt = new RangeSet();
     private final RangeSet data = new RangeSet();
     private final TreeMap<Integer, ExtentMap<Run>> mmio = new TreeMap<>();
@@ -284,10 +283,11 @@ public final class Oracles implements Wire.Observer {
             }
         }
         ExtentMap<Run> map = mmio.get(who);
+        // at() slices the extent to start at the gfn, so its value is that gfn's frame.
         ExtentMap.Extent<Run> x = map == null ? null : map.at(m.getGpa() >>> PAGE_SHIFT);
-        if (x != null && x.value().mfn() + ((m.getGpa() >>> PAGE_SHIFT) - x.start()) != s) {
+        if (x != null && x.value().mfn() != s) {
             fire(out, ISOLATION, "d" + who + "-wrong-frame", e.getSeq(), fmt("d%d %s gpa %#x at MFN %#x, but the mapping Xen accepted puts that gfn at MFN %#x",
-                    who, verb, m.getGpa(), s, x.value().mfn() + ((m.getGpa() >>> PAGE_SHIFT) - x.start())));
+                    who, verb, m.getGpa(), s, x.value().mfn()));
         }
     }
 
@@ -319,7 +319,6 @@ public final class Oracles implements Wire.Observer {
                 PlatformOp op = call.getPlatformOp();
                 if (rc != 0 || !op.hasPmemAdd()) return;
                 XenpfPmemAdd a = op.getPmemAdd();
-                reported.add(a.getSpfn(), a.getEpfn());
                 if (a.getRsvEpfn() > a.getRsvSpfn()) handOver(a.getRsvSpfn(), a.getRsvEpfn(), reply, out);
                 if (a.getDataEpfn() > a.getDataSpfn()) data.add(a.getDataSpfn(), a.getDataEpfn());
             }
