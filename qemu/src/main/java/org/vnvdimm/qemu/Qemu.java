@@ -247,7 +247,7 @@ public final class Qemu extends ComponentBehavior {
             int rc = r.getIomemGrantReply().getRc();
             if (rc != 0) { die("iomem permission for MFNs %#x+%#x: %s", run[1], run[2], Errno.name(rc)); return; }
             memoryMapping(run[0], run[1], run[2], DPCI_ADD_MAPPING, res -> {
-                if (res != 0) { die("xc_domain_memory_mapping gfn %#x mfn %#x nr %#x: %s", run[0], run[1], run[2], Errno.name(res)); return; }
+                if (res != 0) { die("xc_domain_memory_mapping gfn %#x mfn %#x nr %d: %s", run[0], run[1], run[2], Errno.name(res)); return; }
                 mapRuns(v, i + 1, k);
             });
         });
@@ -289,7 +289,7 @@ public final class Qemu extends ComponentBehavior {
 
     private void finishError(long gfn, long mfn, long nr, int add, long rc, LongConsumer k) {
         if (add != DPCI_ADD_MAPPING) { k.accept(rc); return; }
-        log("qemu-system-i386: memory_mapping failed (%s): undoing gfn %#x mfn %#x nr %#x", Errno.name(rc), gfn, mfn, nr);
+        log("qemu-system-i386: memory_mapping failed (%s): undoing gfn %#x mfn %#x nr %d", Errno.name(rc), gfn, mfn, nr);
         mappingLoop(gfn, mfn, nr, DPCI_REMOVE_MAPPING, 0, nr, 0, ignored -> k.accept(rc));
     }
 
