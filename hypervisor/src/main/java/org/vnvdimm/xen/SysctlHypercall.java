@@ -94,6 +94,16 @@ final class SysctlHypercall {
         return 0;
     }
 
+    /** Both area types: inside one region Dom0 reported (-EINVAL), not already handed over (-EEXIST). */
+    private long placement(long s, long t) {
+        if (x.pmem.rawContaining(s, t) == null) {
+            x.xlog("(XEN) PMEM: MFNs %#x - %#x not inside one region reported by Dom0", s, t);
+            return Errno.EINVAL.neg();
+        }
+        if (x.pmem.mgmtAreas().intersects(s, t) || x.pmem.dataAreas().intersects(s, t)) return Errno.EEXIST.neg();
+        return 0;
+    }
+
     /** pmem_setup: every check first; then Xen writes its tables and answers once they are written. */
     private void setup(Envelope e, XenSysctlNvdimmOp op, XenSysctlNvdimmOp.Builder out) {
         if (!op.hasPmemSetup()) { done(e, out, Errno.EINVAL.neg()); return; }
@@ -102,12 +112,8 @@ final class SysctlHypercall {
         if (s < 0 || t <= s || x.beyondPaddr(t - 1)) { done(e, out, Errno.EINVAL.neg()); return; }
         if (p.getType() == PMEM_REGION_TYPE_MGMT) {
             if (p.getMgmtSmfn() != s || p.getMgmtEmfn() != t) { done(e, out, Errno.EINVAL.neg()); return; }
-            if (x.pmem.rawContaining(s, t) == null) {
-                x.xlog("(XEN) PMEM: MFNs %#x - %#x not inside one region reported by Dom0", s, t);
-                done(e, out, Errno.EINVAL.neg());
-                return;
-            }
-            if (x.pmem.mgmtAreas().intersects(s, t) || x.pmem.dataAreas().intersects(s, t)) { done(e, out, Errno.EEXIST.neg()); return; }
+            long placed = placement(s, t);
+            if (placed != 0) { done(e, out, placed); return; }
             long need = mgmtPagesFor(t - s);
             if (need > t - s) {
                 x.xlog("(XEN) PMEM: insufficient management pages, %d pages required, %d pages available", need, t - s);
@@ -120,12 +126,8 @@ final class SysctlHypercall {
         if (p.getType() == PMEM_REGION_TYPE_DATA) {
             PmemRegistry.Mgmt m = x.pmem.mgmtMatching(p.getMgmtSmfn(), p.getMgmtEmfn());
             if (m == null) { done(e, out, Errno.ENXIO.neg()); return; }
-            if (x.pmem.rawContaining(s, t) == null) {
-                x.xlog("(XEN) PMEM: MFNs %#x - %#x not inside one region reported by Dom0", s, t);
-                done(e, out, Errno.EINVAL.neg());
-                return;
-            }
-            if (x.pmem.mgmtAreas().intersects(s, t) || x.pmem.dataAreas().intersects(s, t)) { done(e, out, Errno.EEXIST.neg()); return; }
+            long placed = placement(s, t);
+            if (placed != 0) { done(e, out, placed); return; }
             long need = mgmtPagesFor(t - s);
             if (m.usedMfns + need > m.emfn - m.smfn) {
                 x.xlog("(XEN) PMEM: insufficient management pages, %d pages required, %d pages available",

@@ -18,33 +18,22 @@ import org.vnvdimm.sim.scenario.ScenarioLoader;
  * End to end: the admin hands Xen a management area where the filesystem will go. Dom0's mkfs then
  * stores into it; Xen refuses the store (-EPERM), the bus never sees it, and mkfs fails with -EIO.
  */
-class Dom0WithdrawnAreaTest {
+public class Dom0WithdrawnAreaTest {
     static Simulator sim;
 
     @BeforeAll static void up() { sim = new Simulator(); }
 
     @AfterAll static void down() { sim.close(); }
 
-    static final String YAML = """
-            name: dom0-touches-xens-area
-            seed: 1
-            platform:
-              ram_bytes: 8GiB
-              e820_pmem: true
-              dimms:
-                - {handle: 0x1, size_bytes: 16GiB, pxm: 0}
-            steps:
-              - power_on: {}
-              - ndctl: {region: region0, mode: fsdax, map: xen}
-              - pmem_setup: {mgmt_smfn: 0x28a200, mgmt_emfn: 0x294200, data_smfn: 0x294200, data_emfn: 0x680000}
-              - mkfs: {dev: /dev/pmem0, type: xfs, mount: /mnt/pmem0}
-            expect:
-              step_failures: [{step: 4, errno: EIO}]
-            """;
+    /** Also used by SeededBugsTest, with a Xen that does not enforce the withdrawal. */
+    public static Scenario scenario() throws Exception {
+        return ScenarioLoader.parse(new String(Dom0WithdrawnAreaTest.class.getResourceAsStream("/scenarios-test/dom0-touches-xens-area.yaml").readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8), "dom0-touches-xens-area.yaml");
+    }
 
     @Test
     void mkfsOverXensAreaIsRefusedAndFailsWithEio() throws Exception {
-        Scenario s = ScenarioLoader.parse(YAML, "test");
+        Scenario s = scenario();
         Runs.Run r = Runs.run(sim, s, 1);
         assertTrue(r.result().passed(), r.result().summary().getOutcome() + " " + r.result().verdicts());
         assertTrue(r.result().verdicts().isEmpty(), "no oracle fired: Xen's area was never written by Dom0");
