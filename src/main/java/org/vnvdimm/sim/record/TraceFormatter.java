@@ -28,6 +28,13 @@ public final class TraceFormatter {
             case MEM_ACCESS -> memAccess(e.getMemAccess());
             case MEM_ACCESS_DONE -> memDone(e.getMemAccessDone());
             case ACPI_NOTIFY -> "Notify(" + e.getAcpiNotify().getDevice() + ", " + hex(e.getAcpiNotify().getValue()) + ")";
+            case HOTPLUG_DIMM -> step(e) + "hot-add DIMM handle=" + hex(e.getHotplugDimm().getHandle()) + " spa=" + hex(e.getHotplugDimm().getSpa())
+                    + " size=" + size(e.getHotplugDimm().getSizeBytes()) + " pxm=" + e.getHotplugDimm().getPxm();
+            case ACPI_EVAL -> "evaluate " + e.getAcpiEval().getPath();
+            case ACPI_EVAL_RESULT -> "→ " + (e.getAcpiEvalResult().getStatus() == 0 ? "Buffer (" + e.getAcpiEvalResult().getData().size() + " bytes)"
+                    : Errno.name(e.getAcpiEvalResult().getStatus()));
+            case QMP_COMMAND -> "QMP " + e.getQmpCommand().getJson();
+            case QMP_REPLY -> "QMP ↩ " + e.getQmpReply().getJson();
             case DOMCTL -> domctl(e.getDomctl());
             case SYSCTL -> sysctl(e.getSysctl());
             case PLATFORM_OP -> platformOp(e.getPlatformOp());
@@ -299,7 +306,7 @@ public final class TraceFormatter {
 
     /** The scenario's step number, as the summary and expect.step_failures count them (the envelope's tag). */
     private static String step(Envelope e) {
-        return e.getFrom().equals("admin") && e.getTag() > 0 ? "step " + e.getTag() + ": " : "";
+        return e.getFrom().equals("admin") && e.getTag() > 0 ? "step " + org.vnvdimm.sim.run.ScenarioDriver.stepOfTag(e.getTag()) + ": " : "";
     }
 
     private static String admin(AdminCommand a) {
@@ -318,6 +325,8 @@ public final class TraceFormatter {
             case MKFS -> "mkfs." + a.getMkfs().getType() + " " + a.getMkfs().getDev() + " && mount -o dax " + a.getMkfs().getDev() + " " + a.getMkfs().getMount();
             case CREATE_FILE -> "fallocate -l " + size(a.getCreateFile().getSizeBytes()) + " " + a.getCreateFile().getPath();
             case XL_CREATE -> "xl create " + a.getXlCreate().getDomain().getName() + ".cfg";
+            case NVDIMM_HOTPLUG -> "xl qemu-monitor-command " + a.getNvdimmHotplug().getDomain() + " object_add + device_add nvdimm " + a.getNvdimmHotplug().getFile();
+            case NVDIMM_UNPLUG -> "xl qemu-monitor-command " + a.getNvdimmUnplug().getDomain() + " device_del (slot " + a.getNvdimmUnplug().getSlot() + ")";
             case CMD_NOT_SET -> "(empty admin command)";
         };
     }

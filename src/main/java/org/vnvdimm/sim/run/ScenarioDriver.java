@@ -19,11 +19,28 @@ import org.vnvdimm.sim.wire.Wire;
  * The scenario's operator. Injects one step at a time, each when nothing is in flight any more
  * (the previous step and everything it set off have finished), and keeps what each command
  * answered. Steps are numbered as the scenario lists them (1-based); a step with `count` runs as
- * instances 1..count of that number. The envelope's tag is the step number, so the trace shows it.
+ * instances 1..count of that number, one after the other, and a `concurrently` step runs its
+ * steps as instances 1..k all at once. The envelope's tag is {@link #tag}(step, instance), so the
+ * trace shows the step and each answer finds its instance.
  */
 public final class ScenarioDriver implements Wire.Driver {
-    /** One step as it runs: its number under `steps:`, its instance (0 without count), the step. */
-    public record Planned(int step, int instance, Step action) {}
+    /**
+     * One step as it runs: its number under `steps:`, its instance (0 without count or
+     * concurrently), the step, and its group (the steps injected together).
+     */
+    public record Planned(int step, int instance, Step action, int group) {}
+
+    /** Bits of the envelope tag that hold the instance. */
+    static final int INSTANCE_BITS = 20;
+
+    /** The envelope tag of a step instance: step in the high bits, instance in the low 20. */
+    public static long tag(int step, int instance) { return ((long) step << INSTANCE_BITS) | instance; }
+
+    /** "6", or "6.3" for instance 3 of step 6, from an envelope tag. */
+    public static String stepOfTag(long tag) {
+        long step = tag >>> INSTANCE_BITS, instance = tag & ((1L << INSTANCE_BITS) - 1);
+        return instance == 0 ? Long.toString(step) : step + "." + instance;
+    }
 
     /** Bound on the steps a scenario may expand to (count fields). */
     public static final int MAX_STEPS = 100_000;
@@ -32,9 +49,8 @@ public final class ScenarioDriver implements Wire.Driver {
     private final List<ExpectedStepFailure> expected;
     private final List<StepOutcome> outcomes = new ArrayList<>();
     private int next;
-    /** The step in progress, until it answers (or the system goes quiet without an answer). */
-    private Planned running;
-    private boolean answered;
+    /** The steps in progress and not answered yet, by tag (looked up only; closed in plan order). */
+    private final java.util.TreeMap<Long, Planned> running = new java.util.TreeMap<>();
 
     public ScenarioDriver(Scenario scenario) {
         this.plan = plan(scenario);
@@ -55,8 +71,16 @@ public final class ScenarioDriver implements Wire.Driver {
     public static List<Planned> plan(Scenario scenario) {
         List<Planned> out = new ArrayList<>();
         int number = 0;
+        int group = 0;
         for (Step s : scenario.getStepsList()) {
             number++;
+            if (s.hasConcurrently()) {
+                List<Step> together = s.getConcurrently().getStepsList();
+                if (out.size() + together.size() > MAX_STEPS) throw new IllegalArgumentException("scenario expands to more than " + MAX_STEPS + " steps");
+                group++;
+                for (int i = 0; i < together.size(); i++) out.add(new Planned(number, i + 1, instance(together.get(i), "1"), group));
+                continue;
+            }
             int count = switch (s.getActionCase()) {
                 case FILE -> s.getFile().getCount();
                 case XL_CREATE -> s.getXlCreate().getCount();
@@ -64,7 +88,7 @@ public final class ScenarioDriver implements Wire.Driver {
             };
             int n = Math.max(1, count);
             if (out.size() + n > MAX_STEPS) throw new IllegalArgumentException("scenario expands to more than " + MAX_STEPS + " steps");
-            for (int i = 1; i <= n; i++) out.add(new Planned(number, count > 1 ? i : 0, instance(s, Integer.toString(i))));
+            for (int i = 1; i <= n; i++) out.add(new Planned(number, count > 1 ? i : 0, instance(s, Integer.toString(i)), ++group));
         }
         return out;
     }
@@ -81,7 +105,8 @@ public final class ScenarioDriver implements Wire.Driver {
                 if (!d.getQemu().isBlank()) d.clearDeviceModelArgs().addAllDeviceModelArgs(QemuArgs.split(d.getQemu()));
                 yield s.toBuilder().setXlCreate(s.getXlCreate().toBuilder().setCount(0).setDomain(d)).build();
             }
-            case POWER_ON, NDCTL, PMEM_SETUP, MKFS -> s;
+            case POWER_ON, NDCTL, PMEM_SETUP, MKFS, HOTPLUG_DIMM, NVDIMM_HOTPLUG, NVDIMM_UNPLUG -> s;
+            case CONCURRENTLY -> throw new IllegalArgumentException("a concurrently step inside another");
             case ACTION_NOT_SET -> throw new IllegalArgumentException("a step has no action");
         };
     }
@@ -96,41 +121,57 @@ public final class ScenarioDriver implements Wire.Driver {
             case MKFS -> "mkfs." + s.getMkfs().getType() + " " + s.getMkfs().getDev() + " && mount -o dax " + s.getMkfs().getDev() + " " + s.getMkfs().getMount();
             case FILE -> "fallocate -l " + s.getFile().getSizeBytes() + " " + s.getFile().getPath();
             case XL_CREATE -> "xl create " + s.getXlCreate().getDomain().getName();
+            case HOTPLUG_DIMM -> String.format(java.util.Locale.ROOT, "hot-add DIMM handle %#x at spa %#x", s.getHotplugDimm().getHandle(), s.getHotplugDimm().getSpa());
+            case NVDIMM_HOTPLUG -> "xl qemu-monitor-command " + s.getNvdimmHotplug().getDomain() + " device_add nvdimm (" + s.getNvdimmHotplug().getFile() + ")";
+            case NVDIMM_UNPLUG -> "xl qemu-monitor-command " + s.getNvdimmUnplug().getDomain() + " device_del (slot " + s.getNvdimmUnplug().getSlot() + ")";
+            case CONCURRENTLY -> "concurrently";
             case ACTION_NOT_SET -> "(none)";
         };
     }
 
-    /** Whether the operator waits for the command's exit status (power on has none). */
-    private static boolean answers(Step s) { return s.getActionCase() != Step.ActionCase.POWER_ON; }
+    /** Whether the operator waits for the command's exit status (pressing a button or plugging a DIMM has none). */
+    private static boolean answers(Step s) {
+        return s.getActionCase() != Step.ActionCase.POWER_ON && s.getActionCase() != Step.ActionCase.HOTPLUG_DIMM;
+    }
 
     @Override
     public List<Envelope.Builder> next() {
         closeRunning();
         if (next >= plan.size()) return List.of();
-        Planned p = plan.get(next++);
-        running = p;
-        answered = false;
+        int group = plan.get(next).group();
+        List<Envelope.Builder> out = new ArrayList<>();
+        while (next < plan.size() && plan.get(next).group() == group) {
+            Planned p = plan.get(next++);
+            long tag = tag(p.step(), p.instance());
+            if (answers(p.action())) running.put(tag, p);
+            out.add(inject(p, Envelope.newBuilder().setTag(tag)));
+        }
+        return out;
+    }
+
+    private static Envelope.Builder inject(Planned p, Envelope.Builder base) {
         Step s = p.action();
-        Envelope.Builder base = Envelope.newBuilder().setTag(p.step());
         // A switch expression: a step type added to the proto without a case here does not compile.
-        Envelope.Builder e = switch (s.getActionCase()) {
+        return switch (s.getActionCase()) {
             case POWER_ON -> base.setTo(Roles.PLATFORM).setPowerOn(s.getPowerOn());
+            case HOTPLUG_DIMM -> base.setTo(Roles.PLATFORM).setHotplugDimm(s.getHotplugDimm());
             case NDCTL -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setNdctlCreateNamespace(s.getNdctl()));
             case MKFS -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setMkfs(s.getMkfs()));
             case FILE -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setCreateFile(s.getFile()));
             case PMEM_SETUP -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlPmemSetup(s.getPmemSetup()));
             case XL_CREATE -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlCreate(s.getXlCreate()));
-            case ACTION_NOT_SET -> throw new IllegalStateException("step " + p.step() + " has no action");
+            case NVDIMM_HOTPLUG -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setNvdimmHotplug(s.getNvdimmHotplug()));
+            case NVDIMM_UNPLUG -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setNvdimmUnplug(s.getNvdimmUnplug()));
+            case CONCURRENTLY, ACTION_NOT_SET -> throw new IllegalStateException("step " + p.step() + " cannot be injected as it is");
         };
-        return List.of(e);
     }
 
     /** The system went quiet: a command that never answered has failed. */
     private void closeRunning() {
-        if (running != null && !answered && answers(running.action())) {
-            outcomes.add(outcome(running, Errno.ETIMEDOUT.neg(), "no answer: the system went quiet before the command finished", 0));
+        for (Planned p : running.values()) {
+            outcomes.add(outcome(p, Errno.ETIMEDOUT.neg(), "no answer: the system went quiet before the command finished", 0));
         }
-        running = null;
+        running.clear();
     }
 
     /** Called once the run has ended (all steps injected or the step bound hit). */
@@ -138,14 +179,17 @@ public final class ScenarioDriver implements Wire.Driver {
 
     @Override
     public List<Envelope.Builder> onAdminDelivery(Envelope e) {
-        if (!e.hasAdminResult() || running == null) return List.of();
-        if (answered) {
-            outcomes.add(outcome(running, Errno.EINVAL.neg(), "a second answer came from " + e.getFrom(), e.getSeq()));
+        if (!e.hasAdminResult()) return List.of();
+        Planned p = running.remove(e.getTag());
+        if (p == null) {
+            // Not a command in progress: a second answer, or an answer nobody asked for.
+            outcomes.add(StepOutcome.newBuilder().setStep((int) (e.getTag() >>> INSTANCE_BITS)).setCommand("(answer from " + e.getFrom() + ")")
+                    .setRc(Errno.EINVAL.neg()).setErrno("EINVAL").setOutput("an answer to no command in progress (tag " + stepOfTag(e.getTag()) + ")")
+                    .setSeq(e.getSeq()).build());
             return List.of();
         }
-        answered = true;
         AdminResult r = e.getAdminResult();
-        outcomes.add(outcome(running, r.getRc(), r.getOutput(), e.getSeq()));
+        outcomes.add(outcome(p, r.getRc(), r.getOutput(), e.getSeq()));
         return List.of();
     }
 

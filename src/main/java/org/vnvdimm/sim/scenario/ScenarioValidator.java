@@ -408,52 +408,88 @@ public final class ScenarioValidator {
             r.rejectAs("steps", "at least one step", r.given("steps") ? "an empty sequence" : "nothing");
             return;
         }
-        for (int i = 0; i < s.getStepsCount(); i++) {
-            Step step = s.getSteps(i);
-            String p = "steps[" + i + "]";
-            switch (step.getActionCase()) {
-                case NDCTL:
-                    r.required(p + ".ndctl.region", step.getNdctl().getRegion(), "a region name such as region0");
-                    r.oneOfOrEmpty(p + ".ndctl.mode", step.getNdctl().getMode(), NAMESPACE_MODES);
-                    r.oneOfOrEmpty(p + ".ndctl.map", step.getNdctl().getMap(), PFN_MAPS);
-                    break;
-                case MKFS: {
-                    Mkfs m = step.getMkfs();
-                    r.required(p + ".mkfs.dev", m.getDev(), "a device such as /dev/pmem0");
-                    if (!FILESYSTEMS.contains(m.getType())) {
-                        r.reject(p + ".mkfs.type", "one of " + String.join(", ", FILESYSTEMS), m.getType());
-                    }
-                    r.required(p + ".mkfs.mount", m.getMount(), "a mount point such as /mnt/pmem0");
-                    break;
+        for (int i = 0; i < s.getStepsCount(); i++) stepIsComplete(r, "steps[" + i + "]", s.getSteps(i), false);
+    }
+
+    /** One step's required fields; inside `concurrently` (nested) no count and no nesting. */
+    private static void stepIsComplete(Report r, String p, Step step, boolean nested) {
+        switch (step.getActionCase()) {
+            case CONCURRENTLY: {
+                if (nested) {
+                    r.rejectAs(p + ".concurrently", "a step that is not itself concurrently", "a nested concurrently");
+                    return;
                 }
-                case FILE: {
-                    CreateFile f = step.getFile();
-                    r.absolutePath(p + ".file.path", f.getPath());
-                    if (f.getSizeBytes() == 0) {
-                        r.reject(p + ".file.size_bytes", "a size above 0", u64(f.getSizeBytes()));
-                    }
-                    break;
+                List<Step> together = step.getConcurrently().getStepsList();
+                if (together.size() < 2) {
+                    r.rejectAs(p + ".concurrently", "a list of at least two steps", together.size() + " step(s)");
                 }
-                case XL_CREATE:
-                    domainIsComplete(r, p + ".xl_create.domain", step.getXlCreate().getDomain());
-                    break;
-                case PMEM_SETUP: {
-                    XlPmemSetup ps = step.getPmemSetup();
-                    boolean explicit = ps.getMgmtEmfn() > ps.getMgmtSmfn() && ps.getDataEmfn() > ps.getDataSmfn();
-                    if (ps.getFromNamespace().isEmpty() && !explicit) {
-                        r.rejectAs(p + ".pmem_setup", "from_namespace, or mgmt_smfn < mgmt_emfn and data_smfn < data_emfn",
-                                "neither");
-                    }
-                    break;
+                for (int k = 0; k < together.size(); k++) {
+                    Step t = together.get(k);
+                    String tp = p + ".concurrently[" + k + "]";
+                    if (Long.compareUnsigned(instances(t), 1) > 0) r.rejectAs(tp, "a step without count (a concurrently step runs each once)", "a count");
+                    if (t.getActionCase() == Step.ActionCase.POWER_ON) r.rejectAs(tp, "a step other than power_on", "power_on");
+                    stepIsComplete(r, tp, t, true);
                 }
-                case POWER_ON:
-                    break; // no fields
-                case ACTION_NOT_SET:
-                default:
-                    r.rejectAs(p, "a step with exactly one of the keys " + Step.getDescriptor().getFields().stream()
-                            .map(f -> f.getName()).collect(Collectors.joining(", ")), "nothing");
-                    break;
+                return;
             }
+            case HOTPLUG_DIMM:
+                if (step.getHotplugDimm().getSizeBytes() == 0 || step.getHotplugDimm().getSizeBytes() % (2L << 20) != 0) {
+                    r.reject(p + ".hotplug_dimm.size_bytes", "a multiple of 2 MiB above 0", u64(step.getHotplugDimm().getSizeBytes()));
+                }
+                return;
+            case NVDIMM_HOTPLUG:
+                r.required(p + ".nvdimm_hotplug.domain", step.getNvdimmHotplug().getDomain(), "a domain name");
+                r.absolutePath(p + ".nvdimm_hotplug.file", step.getNvdimmHotplug().getFile());
+                labelArea(r, p + ".nvdimm_hotplug.label_bytes", step.getNvdimmHotplug().getLabelBytes());
+                return;
+            case NVDIMM_UNPLUG:
+                r.required(p + ".nvdimm_unplug.domain", step.getNvdimmUnplug().getDomain(), "a domain name");
+                return;
+            default:
+                break;
+        }
+        switch (step.getActionCase()) {
+            case NDCTL:
+                r.required(p + ".ndctl.region", step.getNdctl().getRegion(), "a region name such as region0");
+                r.oneOfOrEmpty(p + ".ndctl.mode", step.getNdctl().getMode(), NAMESPACE_MODES);
+                r.oneOfOrEmpty(p + ".ndctl.map", step.getNdctl().getMap(), PFN_MAPS);
+                break;
+            case MKFS: {
+                Mkfs m = step.getMkfs();
+                r.required(p + ".mkfs.dev", m.getDev(), "a device such as /dev/pmem0");
+                if (!FILESYSTEMS.contains(m.getType())) {
+                    r.reject(p + ".mkfs.type", "one of " + String.join(", ", FILESYSTEMS), m.getType());
+                }
+                r.required(p + ".mkfs.mount", m.getMount(), "a mount point such as /mnt/pmem0");
+                break;
+            }
+            case FILE: {
+                CreateFile f = step.getFile();
+                r.absolutePath(p + ".file.path", f.getPath());
+                if (f.getSizeBytes() == 0) {
+                    r.reject(p + ".file.size_bytes", "a size above 0", u64(f.getSizeBytes()));
+                }
+                break;
+            }
+            case XL_CREATE:
+                domainIsComplete(r, p + ".xl_create.domain", step.getXlCreate().getDomain());
+                break;
+            case PMEM_SETUP: {
+                XlPmemSetup ps = step.getPmemSetup();
+                boolean explicit = ps.getMgmtEmfn() > ps.getMgmtSmfn() && ps.getDataEmfn() > ps.getDataSmfn();
+                if (ps.getFromNamespace().isEmpty() && !explicit) {
+                    r.rejectAs(p + ".pmem_setup", "from_namespace, or mgmt_smfn < mgmt_emfn and data_smfn < data_emfn",
+                            "neither");
+                }
+                break;
+            }
+            case POWER_ON:
+                break; // no fields
+            case ACTION_NOT_SET:
+            default:
+                r.rejectAs(p, "a step with exactly one of the keys " + Step.getDescriptor().getFields().stream()
+                        .map(f -> f.getName()).collect(Collectors.joining(", ")), "nothing");
+                break;
         }
     }
 

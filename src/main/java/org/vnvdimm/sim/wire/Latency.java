@@ -20,7 +20,9 @@ final class Latency {
             case DEVICE_MODEL_START, DOMAIN_START -> 50_000_000;
             case ADMIN_COMMAND, ADMIN_RESULT -> 1_000_000;
             case POWER_ON, FIRMWARE_HANDOFF -> 500_000_000;
-            case ACPI_NOTIFY -> 10_000;
+            case ACPI_NOTIFY, ACPI_EVAL, ACPI_EVAL_RESULT -> 10_000;
+            case QMP_COMMAND, QMP_REPLY -> 100_000;
+            case HOTPLUG_DIMM -> 1_000_000;
             case PAYLOAD_NOT_SET -> 1;
         };
     }
