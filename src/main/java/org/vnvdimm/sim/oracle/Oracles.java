@@ -45,8 +45,9 @@ public final class Oracles implements Wire.Observer {
     public static final String ACPI = "acpi";
     public static final String LIVENESS = "liveness";
     public static final String CRASH = "crash";
+    public static final String REPORT_BEFORE_MAP = "report-before-map";
     /** The one list of oracles: the CLI, the scenario validator and the summary read it. */
-    public static final List<String> ALL = List.of(BOOT_SAFETY, ISOLATION, COHERENCE, INTEGRITY, ACPI, LIVENESS, CRASH);
+    public static final List<String> ALL = List.of(BOOT_SAFETY, ISOLATION, COHERENCE, INTEGRITY, ACPI, LIVENESS, CRASH, REPORT_BEFORE_MAP);
 
     /** Distinct verdicts kept per oracle; later ones of new causes are counted as dropped. */
     public static final int MAX_VERDICTS_PER_ORACLE = 100;
@@ -74,6 +75,13 @@ public final class Oracles implements Wire.Observer {
     private final List<RangeSet.Range> regions = new ArrayList<>();
     /** Pmem regions (contiguous SPA ranges) Dom0 has probed by reading their info-block page. */
     private final RangeSet inspected = new RangeSet();
+
+    /**
+     * Pmem Xen knows of: the ranges the firmware handed it at boot (NFIT SPA ranges, E820 type 7)
+     * and every range an accepted XENPF_pmem_add reported. A hot-added DIMM is not in it until Dom0
+     * reports it.
+     */
+    private final RangeSet knownToXen = new RangeSet();
 
     // ---- evidence: what Xen accepted
     private final RangeSet mgmt = new RangeSet();
@@ -207,6 +215,17 @@ public final class Oracles implements Wire.Observer {
             case GUEST_FAULT -> pendingAccess.remove(e.getTo() + "#" + e.getTag());
             case FIRMWARE_HANDOFF -> {
                 for (AcpiTableBlob t : e.getFirmwareHandoff().getAcpiTablesList()) checkTable(t.getSignature(), t.getData().toByteArray(), e, out);
+                if (e.getTo().equals(Roles.XEN)) bootPmem(e.getFirmwareHandoff());
+            }
+            case HOTPLUG_DIMM -> {
+                // The hardware: a DIMM now decodes on the bus. Xen does not know it yet.
+                if (!e.getTo().equals(Roles.PLATFORM)) return;
+                HotplugDimm d = e.getHotplugDimm();
+                long s = d.getSpa() >>> PAGE_SHIFT, t = (d.getSpa() + d.getSizeBytes()) >>> PAGE_SHIFT;
+                if (d.getSpa() != 0 && t > s) {
+                    hostPmem.add(s, t);
+                    regions.add(new RangeSet.Range(s, t));
+                }
             }
             case DOMAIN_START -> {
                 for (AcpiTableBlob t : e.getDomainStart().getAcpiTablesList()) checkTable(t.getSignature(), t.getData().toByteArray(), e, out);
@@ -218,7 +237,35 @@ public final class Oracles implements Wire.Observer {
         }
     }
 
-    private static final int DOMID_NONE = -1;
+    /** What the firmware told Xen at boot is pmem: E820 type 7 and the NFIT's persistent-memory SPA ranges. */
+    private void bootPmem(FirmwareHandoff f) {
+        for (E820Entry x : f.getE820List()) {
+            if (x.getType() == E820_PMEM && x.getSize() > 0) knownToXen.add(x.getAddr() >>> PAGE_SHIFT, (x.getAddr() + x.getSize()) >>> PAGE_SHIFT);
+        }
+        for (AcpiTableBlob t : f.getAcpiTablesList()) {
+            if (!t.getSignature().equals("NFIT")) continue;
+            try {
+                for (org.vnvdimm.acpi.NfitSpaRange r : org.vnvdimm.acpi.NfitParser.parseTable(t.getData().toByteArray()).spaRanges()) {
+                    if (r.rangeTypeGuid().equals(org.vnvdimm.acpi.Guid.PERSISTENT_MEMORY) && r.rangeLengthBytes() > 0) {
+                        knownToXen.add(r.rangeBase() >>> PAGE_SHIFT, (r.rangeBase() + r.rangeLengthBytes()) >>> PAGE_SHIFT);
+                    }
+                }
+            } catch (RuntimeException ex) {
+                return;   // a table that does not parse tells Xen nothing; the acpi check says why
+            }
+        }
+    }
+
+    /** Report before map: nothing touches or maps pmem Xen has not been told about. */
+    private void reportedFirst(int who, long s, long t, String what, Envelope e, List<Verdict> out) {
+        for (RangeSet.Range r : hostPmem.intersection(s, t)) {
+            if (knownToXen.containsAll(r.start(), r.end())) continue;
+            fire(out, REPORT_BEFORE_MAP, "d" + who + "-" + what.split(" ")[0] + "-unreported", e.getSeq(),
+                    fmt("d%d %s pmem MFNs %#x - %#x before Xen accepted a report of them (not in the boot NFIT or E820, no accepted XENPF_pmem_add)",
+                            who, what, r.start(), r.end()));
+            return;
+        }
+    }
 
     /** A physical access as the bus saw it. */
     private void onBus(MemAccess m, Envelope e, List<Verdict> out) {
@@ -235,6 +282,7 @@ public final class Oracles implements Wire.Observer {
         }
         if (!hostPmem.intersects(s, t)) return;
         String verb = write ? "wrote" : "read";
+        if (who != DOMID_XEN) reportedFirst(who, s, t, verb, e, out);
         if (who == DOMID_XEN) {
             if (!write) return;
             for (RangeSet.Range r : hostPmem.intersection(s, t)) {
@@ -319,6 +367,7 @@ public final class Oracles implements Wire.Observer {
                 PlatformOp op = call.getPlatformOp();
                 if (rc != 0 || !op.hasPmemAdd()) return;
                 XenpfPmemAdd a = op.getPmemAdd();
+                knownToXen.add(a.getSpfn(), a.getEpfn());
                 if (a.getRsvEpfn() > a.getRsvSpfn()) handOver(a.getRsvSpfn(), a.getRsvEpfn(), reply, out);
                 if (a.getDataEpfn() > a.getDataSpfn()) data.add(a.getDataSpfn(), a.getDataEpfn());
             }
@@ -367,6 +416,7 @@ public final class Oracles implements Wire.Observer {
     private void mapped(int domid, long gfn, long mfn, long nr, Envelope reply, List<long[]> touched, List<Verdict> out) {
         long s = mfn, t = mfn + nr;
         long seq = reply.getSeq();
+        reportedFirst(domid, s, t, "got a mapping of", reply, out);
         if (hostRam.intersects(s, t)) {
             fire(out, ISOLATION, "d" + domid + "-maps-ram", seq, fmt("Xen mapped host RAM MFNs %#x - %#x into d%d at gfn %#x", s, t, domid, gfn));
         }

@@ -22,6 +22,9 @@ abstract class OracleHarness {
         o = new Oracles(new PlatformModel(PlatformConfig.newBuilder().setRamBytes(8L << 30)
                 .addDimms(DimmConfig.newBuilder().setHandle(1).setSizeBytes(16L << 30)).build()));
         seq = 0;
+        // The firmware tells Xen the DIMM is pmem (E820 type 7), as the built-in scenarios do.
+        step(Envelope.newBuilder().setFrom("platform").setTo("xen").setFirmwareHandoff(FirmwareHandoff.newBuilder()
+                .addE820(E820Entry.newBuilder().setAddr(PMEM << 12).setSize(16L << 30).setType(7))));
     }
 
     List<Verdict> step(Envelope.Builder e, Observation... obs) {

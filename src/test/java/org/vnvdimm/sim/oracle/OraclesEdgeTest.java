@@ -239,4 +239,50 @@ class OraclesEdgeTest extends OracleHarness {
         assertEquals(41, v.get(0).getSeq());
         assertEquals(v, o.verdicts());
     }
+
+    @Test
+    void nothingTouchesOrMapsPmemXenWasNotToldAbout() {
+        // a DIMM hot-added at 0x6_8000_0000: the bus decodes it, Xen has not heard of it
+        long hot = 0x680000;
+        step(Envelope.newBuilder().setFrom("admin").setTo("platform").setHotplugDimm(HotplugDimm.newBuilder().setHandle(2)
+                .setSpa(hot << 12).setSizeBytes(1L << 30)));
+        List<Verdict> v = step(bus(0, MemAccess.Op.READ, (hot + 1) << 12, 4096, "dom0", 0));
+        assertEquals(1, v.size(), v.toString());
+        assertEquals("report-before-map", v.get(0).getOracle());
+        assertEquals("d0 read pmem MFNs 0x680001 - 0x680002 before Xen accepted a report of them (not in the boot NFIT or E820, no accepted XENPF_pmem_add)",
+                v.get(0).getDetail());
+        // Dom0 reports it; Xen refuses: still unknown; Xen accepts: fine
+        hypercall("dom0", pmemAdd(hot, hot + 0x40000, 0, 0, 0, 0), org.vnvdimm.contract.Errno.EINVAL.neg());
+        assertEquals(List.of(), step(bus(0, MemAccess.Op.READ, (hot + 1) << 12, 4096, "dom0", 0)), "the same cause: folded");
+        assertEquals(1, o.verdicts().get(0).getRepeats(), "still too early after a refused report");
+        hypercall("dom0", pmemAdd(hot, hot + 0x40000, 0, 0, 0, 0), 0);
+        assertEquals(List.of(), step(bus(0, MemAccess.Op.WRITE, (hot + 1) << 12, 64, "dom0", 0)));
+        // the boot DIMM was known from the firmware's E820 all along
+        assertEquals(List.of(), step(bus(0, MemAccess.Op.READ, (PMEM + 1) << 12, 4096, "dom0", 0)));
+    }
+
+    @Test
+    void aMappingOfUnreportedPmemIsAlsoTooEarly() {
+        long hot = 0x680000;
+        step(Envelope.newBuilder().setFrom("admin").setTo("platform").setHotplugDimm(HotplugDimm.newBuilder().setHandle(2)
+                .setSpa(hot << 12).setSizeBytes(1L << 30)));
+        List<Verdict> v = hypercall("qemu-1", mapping(1, 0x100000, hot + 0x100, 16, true), 0);
+        assertTrue(v.stream().anyMatch(x -> x.getOracle().equals("report-before-map") && x.getDetail().startsWith("d1 got a mapping of pmem MFNs 0x680100")), v.toString());
+    }
+
+    @Test
+    void theBootNfitTellsXenToo() {
+        o = new Oracles(new org.vnvdimm.sim.platform.PlatformModel(PlatformConfig.newBuilder().setRamBytes(8L << 30)
+                .addDimms(DimmConfig.newBuilder().setHandle(1).setSizeBytes(16L << 30)).build()));
+        seq = 0;
+        org.vnvdimm.sim.platform.PlatformModel m = new org.vnvdimm.sim.platform.PlatformModel(PlatformConfig.newBuilder().setRamBytes(8L << 30)
+                .addDimms(DimmConfig.newBuilder().setHandle(1).setSizeBytes(16L << 30)).build());
+        step(Envelope.newBuilder().setFrom("platform").setTo("xen").setFirmwareHandoff(FirmwareHandoff.newBuilder().addAllAcpiTables(m.acpiTables())));
+        assertEquals(List.of(), step(bus(0, MemAccess.Op.READ, (PMEM + 1) << 12, 4096, "dom0", 0)), "the NFIT lists it");
+        platform();
+        o = new Oracles(m);
+        seq = 0;
+        assertEquals("report-before-map", step(bus(0, MemAccess.Op.READ, (PMEM + 1) << 12, 4096, "dom0", 0)).get(0).getOracle(),
+                "no firmware hand-off: Xen knows nothing");
+    }
 }
