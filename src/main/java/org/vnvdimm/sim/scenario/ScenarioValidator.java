@@ -48,6 +48,7 @@ public final class ScenarioValidator {
     public static final List<String> FILESYSTEMS = List.of("xfs", "ext4");
     public static final List<String> IOMMUS = List.of("none", "shared-ept");
     public static final List<String> QEMUS = List.of("honest", "hostile-ram", "hostile-mgmt");
+    public static final List<String> HOTPLUG_REPORTS = List.of("before-map", "after-map");
     public static final List<String> NAMESPACE_MODES = List.of("fsdax", "devdax", "raw");
     public static final List<String> PFN_MAPS = List.of("xen", "dev", "mem");
     /** The oracles a scenario may expect: the simulator's own list, never a copy. */
@@ -117,6 +118,7 @@ public final class ScenarioValidator {
         r.oneOfOrEmpty("design.discovery", s.getDesign().getDiscovery(), DISCOVERIES);
         r.oneOfOrEmpty("design.iommu", s.getDesign().getIommu(), IOMMUS);
         r.oneOfOrEmpty("design.qemu", s.getDesign().getQemu(), QEMUS);
+        r.oneOfOrEmpty("design.hotplug_report", s.getDesign().getHotplugReport(), HOTPLUG_REPORTS);
     }
 
     static void countsHaveAPlaceholder(Scenario s, Report r) {
