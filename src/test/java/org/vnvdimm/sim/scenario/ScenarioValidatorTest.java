@@ -49,6 +49,17 @@ class ScenarioValidatorTest {
     }
 
     @Test
+    void hotplugReportIsBeforeMapOrAfterMap() throws ScenarioException {
+        ScenarioException e = fails(with("discovery: dom0-reports", "discovery: dom0-reports\n  hotplug_report: never"), 10, 19,
+                "design.hotplug_report", "'never'");
+        assertEquals("one of before-map, after-map (or leave it out)", e.expected());
+        for (String v : List.of("before-map", "after-map")) {
+            Scenario s = ScenarioLoader.parse(with("discovery: dom0-reports", "discovery: dom0-reports\n  hotplug_report: " + v), "t.yaml");
+            assertEquals(v, s.getDesign().getHotplugReport());
+        }
+    }
+
+    @Test
     void designMayBeLeftOut() throws ScenarioException {
         Scenario s = ScenarioLoader.parse(with("design:\n  profile: seeds\n  frametable: pmem-mgmt\n  mapping_check: on\n"
                 + "  discovery: dom0-reports\n", ""), "t.yaml");
