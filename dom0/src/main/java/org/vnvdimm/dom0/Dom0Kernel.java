@@ -234,6 +234,7 @@ public final class Dom0Kernel extends ComponentBehavior {
      * probe it. With hotplug_report: after-map the driver maps and probes the new ranges first.
      */
     private void acpiNotify(Envelope e) {
+        if (!e.getFrom().equals(Roles.PLATFORM)) throw new ProtocolError("an ACPI notification from " + e.getFrom() + "; only the firmware raises them");
         AcpiNotify n = e.getAcpiNotify();
         if (!started || !n.getDevice().equals(NVDR)) {
             log("ACPI: Notify(%s, %#x) with no driver bound; ignored", n.getDevice(), n.getValue());
