@@ -278,6 +278,8 @@ public final class Dom0Kernel extends ComponentBehavior {
         log("nfit ACPI0012:00: probing [mem %#x-%#x] before reporting it to Xen (hotplug_report: after-map)", p.base(), p.base() + p.size() - 1);
         mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(p.base() + PAGE_SIZE).setLen(PAGE_SIZE), done -> {
             if (done.getRc() != 0) log("nfit ACPI0012:00: probe of [mem %#x] failed: %s", p.base() + PAGE_SIZE, Errno.name(done.getRc()));
+            else log("xen_pmem: pfns %#x-%#x mapped before XENPF_pmem_add; Xen let the access through (they are in d0's iomem_caps)",
+                    p.base() >>> PAGE_SHIFT, (p.base() + p.size()) >>> PAGE_SHIFT);
             mapFirst(added, i + 1);
         });
     }
