@@ -53,7 +53,16 @@ public final class Dom0Kernel extends ComponentBehavior {
     /** Largest pread/pwrite QEMU may ask for. */
     static final int MAX_FILE_IO_BYTES = 1 << 20;
 
-    public record Config(long seed) {}
+    /**
+     * @param seed          the kernel's entropy (namespace UUIDs, fragmentation)
+     * @param hotplugReport design key hotplug_report: "before-map" (default: a range found by _FIT is
+     *                      reported to Xen before the driver touches it) or "after-map" (probed first)
+     */
+    public record Config(long seed, String hotplugReport) {
+        public Config(long seed) { this(seed, "before-map"); }
+
+        public boolean reportAfterMap() { return "after-map".equals(hotplugReport); }
+    }
 
     private final Config cfg;
     private final Libnvdimm nd;
@@ -80,6 +89,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             case FIEMAP -> fiemap(e);
             case SYSFS_READ -> sysfs(e);
             case FILE_IO -> fileIo(e);
+            case ACPI_NOTIFY -> acpiNotify(e);
             default -> throw new ProtocolError("dom0 does not expect " + e.getPayloadCase());
         }
     }
@@ -126,6 +136,7 @@ public final class Dom0Kernel extends ComponentBehavior {
                 for (E820Entry x : e820) log("%s", XenE820.printLine("Xen", x));
             }
             List<Pmem> ranges = nfitRanges(start.getAcpiTablesList());
+            for (Pmem p : ranges) nfitKnown.add(p.base());
             reportNext(ranges, 0);
         });
     }
@@ -163,6 +174,8 @@ public final class Dom0Kernel extends ComponentBehavior {
     /** Report range i to Xen; only once Xen has granted it, map and probe it; then the next. */
     private void reportNext(List<Pmem> ranges, int i) {
         if (i == ranges.size()) {
+            if (bootDone) return;   // a _FIT hotplug's ranges: Dom0 booted long ago
+            bootDone = true;
             observe(obs(Observation.newBuilder().setDomainState(DomainState.newBuilder().setDomid(0).setState("booted"))));
             return;
         }
@@ -203,6 +216,85 @@ public final class Dom0Kernel extends ComponentBehavior {
         } catch (RuntimeException ex) {
             return "no namespace";
         }
+    }
+
+    // ------------------------------------------------------------------ _FIT hotplug (acpi_nfit_notify)
+
+    /** Set once the boot's ranges are all reported and probed. */
+    private boolean bootDone;
+    /** SPA bases of the PMEM ranges the NFIT driver already has (boot NFIT and merged _FITs). */
+    private final java.util.TreeSet<Long> nfitKnown = new java.util.TreeSet<>();
+
+    static final String NVDR = "\\_SB.NVDR";
+    static final int NFIT_NOTIFY_UPDATE = 0x80;
+
+    /**
+     * acpi_nfit_notify: on 0x80 (NFIT_NOTIFY_UPDATE) evaluate _FIT, merge what is new (ranges the
+     * driver already has are ignored), then register each new region as at boot: report it to Xen,
+     * probe it. With hotplug_report: after-map the driver maps and probes the new ranges first.
+     */
+    private void acpiNotify(Envelope e) {
+        if (!e.getFrom().equals(Roles.PLATFORM)) throw new ProtocolError("an ACPI notification from " + e.getFrom() + "; only the firmware raises them");
+        AcpiNotify n = e.getAcpiNotify();
+        if (!started || !n.getDevice().equals(NVDR)) {
+            log("ACPI: Notify(%s, %#x) with no driver bound; ignored", n.getDevice(), n.getValue());
+            return;
+        }
+        log("nfit ACPI0012:00: event: %#x", n.getValue());   // dev_dbg in __acpi_nfit_notify
+        if (n.getValue() != NFIT_NOTIFY_UPDATE) return;       // 0x81 (ARS rescan) is not modelled
+        call(Roles.PLATFORM, Envelope.newBuilder().setAcpiEval(AcpiEval.newBuilder().setPath(NVDR + "._FIT")),
+                r -> fitEvaluated(r.getAcpiEvalResult()));
+    }
+
+    private void fitEvaluated(AcpiEvalResult r) {
+        if (r.getStatus() != 0) {
+            log("nfit ACPI0012:00: failed to evaluate _FIT");
+            return;
+        }
+        ParsedNfit p;
+        try {
+            p = NfitParser.parseFit(r.getData().toByteArray());
+        } catch (AcpiParseException ex) {
+            log("nfit ACPI0012:00: failed to merge updated NFIT");
+            return;
+        }
+        List<Pmem> added = new ArrayList<>();
+        for (Pmem x : pmemRanges(p)) if (nfitKnown.add(x.base())) added.add(x);
+        if (added.isEmpty()) return;
+        if (!cfg.reportAfterMap()) {
+            reportNext(added, 0);
+            return;
+        }
+        mapFirst(added, 0);
+    }
+
+    /** hotplug_report: after-map: read each new range's info-block page, then report them as at boot. */
+    private void mapFirst(List<Pmem> added, int i) {
+        if (i == added.size()) {
+            reportNext(added, 0);
+            return;
+        }
+        Pmem p = added.get(i);
+        log("nfit ACPI0012:00: probing [mem %#x-%#x] before reporting it to Xen (hotplug_report: after-map)", p.base(), p.base() + p.size() - 1);
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(p.base() + PAGE_SIZE).setLen(PAGE_SIZE), done -> {
+            if (done.getRc() != 0) log("nfit ACPI0012:00: probe of [mem %#x] failed: %s", p.base() + PAGE_SIZE, Errno.name(done.getRc()));
+            else log("xen_pmem: pfns %#x-%#x mapped before XENPF_pmem_add; Xen let the access through (they are in d0's iomem_caps)",
+                    p.base() >>> PAGE_SHIFT, (p.base() + p.size()) >>> PAGE_SHIFT);
+            mapFirst(added, i + 1);
+        });
+    }
+
+    /** The PMEM SPA ranges of a parsed NFIT or _FIT, each with its DIMMs' handles. */
+    private static List<Pmem> pmemRanges(ParsedNfit p) {
+        List<Pmem> out = new ArrayList<>();
+        for (NfitSpaRange spa : p.spaRanges()) {
+            if (!Guid.PERSISTENT_MEMORY.equals(spa.rangeTypeGuid())) continue;
+            List<Integer> handles = new ArrayList<>();
+            for (NfitMemoryDeviceMap m : p.memoryDeviceMaps()) if (m.spaRangeIndex() == spa.rangeIndex()) handles.add((int) m.deviceHandle());
+            if (handles.isEmpty()) handles.add(0);
+            out.add(new Pmem(spa.rangeBase(), spa.rangeLengthBytes(), (int) spa.proximityDomain(), handles));
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ admin commands

@@ -8,7 +8,10 @@ import com.google.protobuf.ByteString;
 import org.vnvdimm.contract.ComponentBehavior;
 import org.vnvdimm.contract.Errno;
 import org.vnvdimm.contract.Roles;
+import org.vnvdimm.proto.AcpiEvalResult;
+import org.vnvdimm.proto.AcpiNotify;
 import org.vnvdimm.proto.Envelope;
+import org.vnvdimm.proto.HotplugDimm;
 import org.vnvdimm.proto.FirmwareHandoff;
 import org.vnvdimm.proto.MemAccess;
 import org.vnvdimm.proto.MemAccessDone;
@@ -19,6 +22,12 @@ import org.vnvdimm.proto.StepResult;
  * (lost at power off) and of the NVDIMM media (kept).
  */
 public final class Platform extends ComponentBehavior {
+    /** The host's NVDIMM root device (ACPI0012) and its FIT method. */
+    public static final String NVDR = "\\_SB.NVDR";
+    public static final String NVDR_FIT = NVDR + "._FIT";
+    /** Notify value for "the FIT changed" (Linux's NFIT_NOTIFY_UPDATE). */
+    public static final int NFIT_NOTIFY_UPDATE = 0x80;
+
     private final PlatformModel model;
     private final MediaStore ram;
     private final MediaStore media;
@@ -44,6 +53,15 @@ public final class Platform extends ComponentBehavior {
                 if (!e.getFrom().equals(Roles.XEN)) throw new ProtocolError("memory access from " + e.getFrom() + "; only Xen issues bus accesses");
                 access(e.getMemAccess());
             }
+            case HOTPLUG_DIMM -> {
+                if (!e.getFrom().equals("admin")) throw new ProtocolError("a DIMM hot-added by " + e.getFrom() + "; only the scenario plugs DIMMs");
+                hotplug(e.getHotplugDimm());
+            }
+            case ACPI_EVAL -> {
+                // Only Dom0's kernel runs the host's AML (Xen has no ACPI interpreter).
+                if (!e.getFrom().equals(Roles.DOM0)) throw new ProtocolError("AML evaluation by " + e.getFrom() + "; only Dom0 evaluates the host's methods");
+                eval(e);
+            }
             default -> throw new ProtocolError("the platform does not understand " + e.getPayloadCase());
         }
     }
@@ -52,6 +70,31 @@ public final class Platform extends ComponentBehavior {
         ram.clear();
         send(Roles.XEN, Envelope.newBuilder().setFirmwareHandoff(FirmwareHandoff.newBuilder()
                 .addAllE820(model.e820()).addAllAcpiTables(model.acpiTables()).setNrCpus(model.nrCpus()).setPaddrBits(46)));
+    }
+
+    /**
+     * A DIMM is plugged in: its range starts to decode, the _FIT method returns it from now on, and
+     * the firmware raises Notify(\_SB.NVDR, 0x80). The boot NFIT (and the E820) stay as booted.
+     */
+    private void hotplug(HotplugDimm h) {
+        PlatformModel.Dimm d;
+        try {
+            d = model.hotplug(h.getHandle(), h.getSpa(), h.getSizeBytes(), h.getPxm(), h.getLabelBytes());
+        } catch (IllegalArgumentException ex) {
+            log("platform: DIMM %#x not added: %s", h.getHandle(), ex.getMessage());
+            return;
+        }
+        log("platform: DIMM %#x hot-added at [mem %#x-%#x], pxm %d; Notify(%s, %#x)", d.handle(), d.spa(), d.spa() + d.sizeBytes() - 1,
+                d.pxm(), NVDR, NFIT_NOTIFY_UPDATE);
+        send(Roles.DOM0, Envelope.newBuilder().setAcpiNotify(AcpiNotify.newBuilder().setDevice(NVDR).setValue(NFIT_NOTIFY_UPDATE)));
+    }
+
+    /** Evaluates a host AML method: only \_SB.NVDR._FIT exists (the NFIT structures of every DIMM present). */
+    private void eval(Envelope e) {
+        AcpiEvalResult.Builder r = AcpiEvalResult.newBuilder();
+        if (NVDR_FIT.equals(e.getAcpiEval().getPath()) && !model.allDimms().isEmpty()) r.setStatus(0).setData(ByteString.copyFrom(model.fit()));
+        else r.setStatus(Errno.ENOENT.neg());
+        replyTo(e, Envelope.newBuilder().setAcpiEvalResult(r));
     }
 
     private void access(MemAccess m) {

@@ -37,6 +37,8 @@ public final class PlatformModel {
 
     private final long ramBytes;
     private final List<Dimm> dimms = new ArrayList<>();
+    /** DIMMs hot-added after power on: in the _FIT, never in the boot NFIT or the E820. */
+    private final List<Dimm> hotAdded = new ArrayList<>();
     private final List<E820Entry> e820 = new ArrayList<>();
     private final RangeSet ramPages = new RangeSet();
     private final RangeSet pmemPages = new RangeSet();
@@ -74,7 +76,51 @@ public final class PlatformModel {
         }
         e820.sort(Comparator.comparingLong(E820Entry::getAddr));
         nfit = dimms.isEmpty() ? null : buildNfit();
+        highRamEnd = FOUR_GIB + high;
     }
+
+    private final long highRamEnd;
+
+    /**
+     * A DIMM is hot-added: it joins what _FIT returns and its SPA range decodes on the bus. The boot
+     * NFIT and the E820 stay as booted. spa 0 places it after every DIMM present, 1 GiB aligned.
+     *
+     * @throws IllegalArgumentException when it overlaps RAM, a DIMM, or reuses a device handle
+     */
+    public Dimm hotplug(int handle, long spa, long sizeBytes, int pxm, long labelBytes) {
+        if (sizeBytes <= 0 || (sizeBytes & (PAGE_SIZE - 1)) != 0 || (spa & (PAGE_SIZE - 1)) != 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "DIMM %#x: size %#x at %#x is not page aligned", handle, sizeBytes, spa));
+        }
+        long next = align(highRamEnd, ONE_GIB);
+        for (Dimm o : allDimms()) next = Math.max(next, align(o.spa() + o.sizeBytes(), ONE_GIB));
+        long at = spa != 0 ? spa : next;
+        if (at < highRamEnd || at + sizeBytes < at) throw new IllegalArgumentException(String.format(Locale.ROOT, "DIMM %#x at %#x overlaps RAM", handle, at));
+        for (Dimm o : allDimms()) {
+            if (o.handle() == handle) throw new IllegalArgumentException(String.format(Locale.ROOT, "DIMM handle %#x is already present", handle));
+            if (at < o.spa() + o.sizeBytes() && o.spa() < at + sizeBytes) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "DIMM %#x at %#x overlaps DIMM %#x", handle, at, o.handle()));
+            }
+        }
+        Dimm d = new Dimm(handle, at, sizeBytes, pxm, labelBytes);
+        hotAdded.add(d);
+        pmemPages.add(d.smfn(), d.emfn());
+        return d;
+    }
+
+    /** The boot DIMMs, then the hot-added ones in the order they came. */
+    public List<Dimm> allDimms() {
+        List<Dimm> out = new ArrayList<>(dimms);
+        out.addAll(hotAdded);
+        return out;
+    }
+
+    public List<Dimm> hotAdded() { return List.copyOf(hotAdded); }
+
+    /**
+     * What \_SB.NVDR._FIT returns: the NFIT structures (no table header) of every DIMM present,
+     * boot and hot-added, numbered as the boot NFIT numbers them (SPA range index i+1).
+     */
+    public byte[] fit() { return NfitWriter.writeFit(structures(allDimms())); }
 
     private static long align(long v, long a) { return (v + a - 1) & -a; }
 
@@ -88,6 +134,10 @@ public final class PlatformModel {
      * memory GUID, proximity domain valid), a memory-device map and a control region.
      */
     private byte[] buildNfit() {
+        return NfitWriter.writeTable(AcpiHeader.of("NFIT", 1, "VNVSIM", "PLATFORM", 1, "VSIM", 1), structures(dimms));
+    }
+
+    private static List<NfitStructure> structures(List<Dimm> dimms) {
         List<NfitStructure> s = new ArrayList<>();
         int index = 1;
         for (Dimm d : dimms) {
@@ -98,11 +148,12 @@ public final class PlatformModel {
                     NfitControlRegion.FORMAT_BYTE_ADDRESSABLE_PMEM));
             index++;
         }
-        return NfitWriter.writeTable(AcpiHeader.of("NFIT", 1, "VNVSIM", "PLATFORM", 1, "VSIM", 1), s);
+        return s;
     }
 
     public List<E820Entry> e820() { return e820; }
 
+    /** The DIMMs present at power on (the boot NFIT's). */
     public List<Dimm> dimms() { return dimms; }
 
     public List<AcpiTableBlob> acpiTables() {

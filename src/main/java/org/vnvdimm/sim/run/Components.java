@@ -40,7 +40,8 @@ final class Components implements Wire.ComponentFactory {
             case Roles.XEN -> Xen.create(wire, Xen.Config.of(scenario.getDesign()));
             case Roles.XENSTORED -> org.vnvdimm.dom0.Xenstored.create(wire);
             case Roles.XL -> org.vnvdimm.dom0.Toolstack.create(wire);
-            case Roles.DOM0 -> org.vnvdimm.dom0.Dom0Kernel.create(wire, new org.vnvdimm.dom0.Dom0Kernel.Config(seed));
+            case Roles.DOM0 -> org.vnvdimm.dom0.Dom0Kernel.create(wire, new org.vnvdimm.dom0.Dom0Kernel.Config(seed,
+                    scenario.getDesign().getHotplugReport().isEmpty() ? "before-map" : scenario.getDesign().getHotplugReport()));
             default -> {
                 if (Roles.isQemu(role)) yield org.vnvdimm.qemu.Qemu.create(wire, Roles.servedDomain(role), scenario.getDesign());
                 // The guest learns its workload from xenstore, as xl wrote it from the domain config.

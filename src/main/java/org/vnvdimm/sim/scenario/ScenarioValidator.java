@@ -13,6 +13,7 @@ import org.vnvdimm.proto.DimmConfig;
 import org.vnvdimm.proto.DomainConfig;
 import org.vnvdimm.proto.Mkfs;
 import org.vnvdimm.proto.Scenario;
+import org.vnvdimm.proto.HotplugDimm;
 import org.vnvdimm.proto.Step;
 import org.vnvdimm.proto.XlPmemSetup;
 import org.vnvdimm.proto.VnvdimmConfig;
@@ -48,6 +49,7 @@ public final class ScenarioValidator {
     public static final List<String> FILESYSTEMS = List.of("xfs", "ext4");
     public static final List<String> IOMMUS = List.of("none", "shared-ept");
     public static final List<String> QEMUS = List.of("honest", "hostile-ram", "hostile-mgmt");
+    public static final List<String> HOTPLUG_REPORTS = List.of("before-map", "after-map");
     public static final List<String> NAMESPACE_MODES = List.of("fsdax", "devdax", "raw");
     public static final List<String> PFN_MAPS = List.of("xen", "dev", "mem");
     /** The oracles a scenario may expect: the simulator's own list, never a copy. */
@@ -82,6 +84,7 @@ public final class ScenarioValidator {
             ScenarioValidator::vnvdimmsFitQemusSlots,     // at most ACPI_MAX_RAM_SLOTS (256) per domain
             ScenarioValidator::backingFilesHoldLabelsAndData, // QEMU's nvdimm size rule, for files made by a step
             ScenarioValidator::qemuOptionsParse,          // a domain's extra QEMU options are ones QEMU accepts
+            ScenarioValidator::hotAddedDimmsAreNew,       // hotplug_dimm: a handle no DIMM has, a page-aligned spa
             ScenarioValidator::expectedViolationsAreOracles,
             ScenarioValidator::expectedStepFailuresAreWellFormed, // step 1..N, an errno name, each step once
             ScenarioValidator::deliveryLimitIsUsable);    // limits.max_deliveries 0 or >= 10
@@ -117,6 +120,7 @@ public final class ScenarioValidator {
         r.oneOfOrEmpty("design.discovery", s.getDesign().getDiscovery(), DISCOVERIES);
         r.oneOfOrEmpty("design.iommu", s.getDesign().getIommu(), IOMMUS);
         r.oneOfOrEmpty("design.qemu", s.getDesign().getQemu(), QEMUS);
+        r.oneOfOrEmpty("design.hotplug_report", s.getDesign().getHotplugReport(), HOTPLUG_REPORTS);
     }
 
     static void countsHaveAPlaceholder(Scenario s, Report r) {
@@ -505,6 +509,32 @@ public final class ScenarioValidator {
             labelArea(r, vp + ".label_bytes", v.getLabelBytes());
             if (v.getSlot() < -1) {
                 r.reject(vp + ".slot", "a slot of -1 (QEMU chooses) or more", Integer.toString(v.getSlot()));
+            }
+        }
+    }
+
+    /**
+     * A hot-added DIMM takes a device handle no boot DIMM and no earlier hot-added one has (the
+     * platform would not add it), and an explicit spa is page aligned. Overlaps with explicit
+     * placements are left to the platform, which refuses the DIMM with a log line and no Notify.
+     */
+    static void hotAddedDimmsAreNew(Scenario s, Report r) {
+        Map<Integer, String> owner = new HashMap<>();
+        for (int i = 0; i < s.getPlatform().getDimmsCount(); i++) owner.putIfAbsent(s.getPlatform().getDimms(i).getHandle(), "platform.dimms[" + i + "]");
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            Step st = s.getSteps(i);
+            List<Step> group = st.hasConcurrently() ? st.getConcurrently().getStepsList() : List.of(st);
+            for (int k = 0; k < group.size(); k++) {
+                if (!group.get(k).hasHotplugDimm()) continue;
+                HotplugDimm h = group.get(k).getHotplugDimm();
+                String p = "steps[" + i + "]" + (st.hasConcurrently() ? ".concurrently[" + k + "]" : "") + ".hotplug_dimm";
+                String first = owner.putIfAbsent(h.getHandle(), p);
+                if (first != null) {
+                    r.reject(p + ".handle", "a handle no other DIMM uses (" + first + r.at(first + ".handle") + " already has "
+                            + Integer.toUnsignedString(h.getHandle()) + ")", Integer.toUnsignedString(h.getHandle()));
+                }
+                if (Long.remainderUnsigned(h.getSpa(), PAGE_BYTES) != 0) r.reject(p + ".spa", "0 or a page-aligned address (a multiple of " + PAGE_BYTES + ")", hex(h.getSpa()));
+                labelArea(r, p + ".label_bytes", h.getLabelBytes());
             }
         }
     }

@@ -23,7 +23,8 @@ class BuiltinScenariosTest {
     @Test
     void everyBuiltinLoadsAndTheSmallOnesMeetTheirExpectations() {
         List<String> names = BuiltinScenarios.names();
-        assertTrue(names.containsAll(List.of("boot", "boot-claim", "hostile-qemu", "hostile-qemu-unchecked", "mgmt-too-small", "two-guests", "scale-16tib")));
+        assertTrue(names.containsAll(List.of("boot", "boot-claim", "hostile-qemu", "hostile-qemu-unchecked", "mgmt-too-small", "two-guests", "scale-16tib",
+                "hotplug-host", "scale-hotplug-64")));
         for (String n : names) {
             var s = Runs.builtin(n);
             assertEquals(n, s.getName());

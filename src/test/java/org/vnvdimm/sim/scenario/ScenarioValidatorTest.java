@@ -49,6 +49,28 @@ class ScenarioValidatorTest {
     }
 
     @Test
+    void hotplugReportIsBeforeMapOrAfterMap() throws ScenarioException {
+        ScenarioException e = fails(with("discovery: dom0-reports", "discovery: dom0-reports\n  hotplug_report: never"), 10, 19,
+                "design.hotplug_report", "'never'");
+        assertEquals("one of before-map, after-map (or leave it out)", e.expected());
+        for (String v : List.of("before-map", "after-map")) {
+            Scenario s = ScenarioLoader.parse(with("discovery: dom0-reports", "discovery: dom0-reports\n  hotplug_report: " + v), "t.yaml");
+            assertEquals(v, s.getDesign().getHotplugReport());
+        }
+    }
+
+    @Test
+    void aHotAddedDimmTakesANewHandleAndAPageAlignedSpa() throws ScenarioException {
+        ScenarioException dup = fails(with("  - power_on: {}\n", "  - power_on: {}\n  - hotplug_dimm: {handle: 2, spa: 0, size_bytes: 1GiB}\n"),
+                24, 28, "steps[1].hotplug_dimm.handle", "'2'");
+        assertEquals("a handle no other DIMM uses (platform.dimms[1] at line 19, column 15 already has 2)", dup.expected());
+        fails(with("  - power_on: {}\n", "  - power_on: {}\n  - hotplug_dimm: {handle: 3, spa: 0x1001, size_bytes: 1GiB}\n"),
+                24, 36, "steps[1].hotplug_dimm.spa", "'0x1001'");
+        Scenario ok = ScenarioLoader.parse(with("  - power_on: {}\n", "  - power_on: {}\n  - hotplug_dimm: {handle: 3, size_bytes: 1GiB}\n"), "t.yaml");
+        assertEquals(3, ok.getSteps(1).getHotplugDimm().getHandle());
+    }
+
+    @Test
     void designMayBeLeftOut() throws ScenarioException {
         Scenario s = ScenarioLoader.parse(with("design:\n  profile: seeds\n  frametable: pmem-mgmt\n  mapping_check: on\n"
                 + "  discovery: dom0-reports\n", ""), "t.yaml");
