@@ -120,7 +120,11 @@ public final class Oracles implements Wire.Observer {
     private long folded;
     private long dropped;
 
+    /** The hardware itself: asked only which DIMMs decode on the bus. */
+    private final PlatformModel hardware;
+
     public Oracles(PlatformModel platform) {
+        this.hardware = platform;
         this.hostRam = platform.ramPages();
         this.hostPmem = platform.pmemPages();
         for (PlatformModel.Dimm d : platform.dimms()) regions.add(new RangeSet.Range(d.smfn(), d.emfn()));
@@ -218,13 +222,14 @@ public final class Oracles implements Wire.Observer {
                 if (e.getTo().equals(Roles.XEN)) bootPmem(e.getFirmwareHandoff());
             }
             case HOTPLUG_DIMM -> {
-                // The hardware: a DIMM now decodes on the bus. Xen does not know it yet.
+                // The hardware: a DIMM now decodes on the bus (where the platform placed it). Xen
+                // does not know it yet.
                 if (!e.getTo().equals(Roles.PLATFORM)) return;
-                HotplugDimm d = e.getHotplugDimm();
-                long s = d.getSpa() >>> PAGE_SHIFT, t = (d.getSpa() + d.getSizeBytes()) >>> PAGE_SHIFT;
-                if (d.getSpa() != 0 && t > s) {
-                    hostPmem.add(s, t);
-                    regions.add(new RangeSet.Range(s, t));
+                for (PlatformModel.Dimm d : hardware.hotAdded()) {
+                    RangeSet.Range r = new RangeSet.Range(d.smfn(), d.emfn());
+                    if (regions.contains(r)) continue;
+                    hostPmem.add(r.start(), r.end());
+                    regions.add(r);
                 }
             }
             case DOMAIN_START -> {

@@ -14,13 +14,16 @@ import org.vnvdimm.sim.platform.PlatformModel;
 /** What the oracle tests share: a platform, a sequence counter, and builders for what the wire delivers. */
 abstract class OracleHarness {
     Oracles o;
+    /** The hardware the oracles are given (tests hot-add DIMMs to it as the platform would). */
+    PlatformModel model;
     long seq;
     static final long PMEM = 0x280000;   // first pmem MFN of the platform below (RAM 8 GiB + 2 GiB hole)
 
     @BeforeEach
     void platform() {
-        o = new Oracles(new PlatformModel(PlatformConfig.newBuilder().setRamBytes(8L << 30)
-                .addDimms(DimmConfig.newBuilder().setHandle(1).setSizeBytes(16L << 30)).build()));
+        model = new PlatformModel(PlatformConfig.newBuilder().setRamBytes(8L << 30)
+                .addDimms(DimmConfig.newBuilder().setHandle(1).setSizeBytes(16L << 30)).build());
+        o = new Oracles(model);
         seq = 0;
         // The firmware tells Xen the DIMM is pmem (E820 type 7), as the built-in scenarios do.
         step(Envelope.newBuilder().setFrom("platform").setTo("xen").setFirmwareHandoff(FirmwareHandoff.newBuilder()

@@ -244,6 +244,7 @@ class OraclesEdgeTest extends OracleHarness {
     void nothingTouchesOrMapsPmemXenWasNotToldAbout() {
         // a DIMM hot-added at 0x6_8000_0000: the bus decodes it, Xen has not heard of it
         long hot = 0x680000;
+        model.hotplug(2, hot << 12, 1L << 30, 0, 0);   // what the platform does with the step
         step(Envelope.newBuilder().setFrom("admin").setTo("platform").setHotplugDimm(HotplugDimm.newBuilder().setHandle(2)
                 .setSpa(hot << 12).setSizeBytes(1L << 30)));
         List<Verdict> v = step(bus(0, MemAccess.Op.READ, (hot + 1) << 12, 4096, "dom0", 0));
@@ -264,6 +265,7 @@ class OraclesEdgeTest extends OracleHarness {
     @Test
     void aMappingOfUnreportedPmemIsAlsoTooEarly() {
         long hot = 0x680000;
+        model.hotplug(2, hot << 12, 1L << 30, 0, 0);   // what the platform does with the step
         step(Envelope.newBuilder().setFrom("admin").setTo("platform").setHotplugDimm(HotplugDimm.newBuilder().setHandle(2)
                 .setSpa(hot << 12).setSizeBytes(1L << 30)));
         List<Verdict> v = hypercall("qemu-1", mapping(1, 0x100000, hot + 0x100, 16, true), 0);
