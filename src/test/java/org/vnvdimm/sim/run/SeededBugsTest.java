@@ -340,6 +340,35 @@ class SeededBugsTest {
         caught(r, "crash", r.firstSeq(e -> e.hasDomainStart() && Roles.isGuest(e.getTo())));
     }
 
+    // ------------------------------------------------------------------ report-before-map
+
+    @Test
+    void reportBeforeMap_dom0ProbesAHotAddedDimmBeforeReportingIt() {
+        // hotplug-host with a Dom0 that reads the new range's info block as soon as _FIT returns
+        Scenario s = Runs.builtin("hotplug-host");
+        HotplugDimm h = s.getStepsList().stream().filter(Step::hasHotplugDimm).findFirst().orElseThrow().getHotplugDimm();
+        long[] spa = {new PlatformModel(s.getPlatform()).hotplug(h.getHandle(), h.getSpa(), h.getSizeBytes(), h.getPxm(), h.getLabelBytes()).spa()};
+        boolean[] done = {false};
+        Runs.Run r = run(s, brokenOut(Roles.DOM0, (in, out) -> {
+            if (!in.hasAcpiEvalResult() || done[0]) return out;
+            done[0] = true;
+            // sent before anything else Dom0 sends on this delivery, so ahead of its report
+            return out.toBuilder().addSent(0, Envelope.newBuilder().setFrom(Roles.DOM0).setTo(Roles.XEN).setTag(1L << 40)
+                    .setMemAccess(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(spa[0] + PAGE_SIZE).setLen(PAGE_SIZE)
+                            .setInitiatorDomid(0).setReplyTo(Roles.DOM0).setReplyTag(1L << 40))).build();
+        }));
+        caught(r, "report-before-map", r.firstSeq(e -> bus(e) && e.getMemAccess().getSpa() == spa[0] + PAGE_SIZE));
+    }
+
+    @Test
+    void reportBeforeMap_theAfterMapDesign() {
+        Scenario s = Runs.builtin("hotplug-host-map-first").toBuilder().clearExpect().build();
+        Runs.Run r = run(s, UnaryOperator.identity());
+        long hot = new PlatformModel(s.getPlatform()).dimms().get(0).emfn();
+        caught(r, "report-before-map", r.firstSeq(e -> bus(e) && e.getMemAccess().getInitiatorDomid() == 0
+                && (e.getMemAccess().getSpa() >>> PAGE_SHIFT) >= hot));
+    }
+
     // ------------------------------------------------------------------ and the unbroken control
 
     @Test
