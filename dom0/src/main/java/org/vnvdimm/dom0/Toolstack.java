@@ -101,33 +101,29 @@ public final class Toolstack extends ComponentBehavior {
 
     // ------------------------------------------------------------------ xl pmem-setup
 
+    /**
+     * rfc-v4's `xl pmem-list -r` then `xl pmem-setup -m` and `-d` with the areas the scenario names
+     * (the admin reads the RAW list before choosing; listing first is this simulator's admin script).
+     */
     private void pmemSetup(Envelope req, XlPmemSetup p) {
-        if (p.getFromNamespace().isEmpty()) {
-            setupMgmtThenData(req, p.getMgmtSmfn(), p.getMgmtEmfn(), p.getDataSmfn(), p.getDataEmfn());
-            return;
-        }
-        // The namespace's pfn-xen info says where its Xen area and its data lie.
-        String base = "/sys/bus/nd/devices/" + p.getFromNamespace();
-        call(Roles.DOM0, Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath(base + "/xen_reserve")), r1 -> {
-            long[] rsv = parseRange(r1.getSysfsReply());
-            if (rsv == null) { done(req, Errno.ENOENT.neg(), "xl: " + base + "/xen_reserve: " + Errno.name(r1.getSysfsReply().getRc())); return; }
-            call(Roles.DOM0, Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath(base + "/xen_data")), r2 -> {
-                long[] data = parseRange(r2.getSysfsReply());
-                if (data == null) { done(req, Errno.ENOENT.neg(), "xl: " + base + "/xen_data: " + Errno.name(r2.getSysfsReply().getRc())); return; }
-                setupMgmtThenData(req, rsv[0], rsv[1], data[0], data[1]);
+        hypercall(nvdimmOp(XenSysctlNvdimmOp.newBuilder().setCmd(XEN_SYSCTL_nvdimm_pmem_get_regions_nr)
+                .setPmemRegionsNr(XenSysctlNvdimmPmemRegionsNr.newBuilder().setType(PMEM_REGION_TYPE_RAW))), r1 -> {
+            if (r1.getRc() != 0) { done(req, r1.getRc(), "xl: pmem-list -r failed: " + Errno.name(r1.getRc())); return; }
+            int n = r1.getNvdimm().getPmemRegionsNr().getNumRegions();
+            hypercall(nvdimmOp(XenSysctlNvdimmOp.newBuilder().setCmd(XEN_SYSCTL_nvdimm_pmem_get_regions)
+                    .setPmemRegions(XenSysctlNvdimmPmemRegions.newBuilder().setType(PMEM_REGION_TYPE_RAW).setNumRegions(n))), r2 -> {
+                if (r2.getRc() != 0) { done(req, r2.getRc(), "xl: pmem-list -r failed: " + Errno.name(r2.getRc())); return; }
+                for (XenSysctlNvdimmPmemRawRegion x : r2.getNvdimm().getPmemRegions().getRawRegionsList()) {
+                    log("xl pmem-list -r: smfn %#x emfn %#x pxm %d", x.getSmfn(), x.getEmfn(), x.getPxm());
+                }
+                setupMgmtThenData(req, p.getMgmtSmfn(), p.getMgmtEmfn(), p.getDataSmfn(), p.getDataEmfn());
             });
         });
     }
 
-    private static long[] parseRange(SysfsReply r) {
-        if (r.getRc() != 0) return null;
-        String[] parts = r.getValue().trim().split("\\s+");
-        if (parts.length != 2) return null;
-        try {
-            return new long[] {Long.decode(parts[0]), Long.decode(parts[1])};
-        } catch (NumberFormatException ex) {
-            return null;
-        }
+    private static Envelope.Builder nvdimmOp(XenSysctlNvdimmOp.Builder op) {
+        return Envelope.newBuilder().setSysctl(Sysctl.newBuilder().setCmd(XEN_SYSCTL_nvdimm_op).setInterfaceVersion(XEN_SYSCTL_INTERFACE_VERSION)
+                .setNvdimm(op));
     }
 
     private static Envelope.Builder pmemSetupCall(int type, long s, long e, long ms, long me) {
