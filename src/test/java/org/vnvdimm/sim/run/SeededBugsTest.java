@@ -172,17 +172,19 @@ class SeededBugsTest {
 
     @Test
     void isolation_xenLetsDom0WriteTheManagementAreaItWithdrew() throws Exception {
-        // The admin hands Xen an area where mkfs will write its superblock. Real Xen refuses Dom0's
-        // store (-EPERM); this one forwards it to the bus anyway.
+        // A Dom0 whose mkfs stores its superblock into the reserved area Xen took with pmem_add. Real
+        // Xen refuses Dom0's store (-EPERM); this one forwards it to the bus anyway.
         Scenario base = org.vnvdimm.sim.platform.Dom0WithdrawnAreaTest.scenario();
         Scenario s = base.toBuilder().clearExpect().build();   // this Xen lets mkfs succeed
-        Runs.Run r = run(s, brokenOut(Roles.XEN, (in, out) -> !in.hasMemAccess() || !in.getFrom().equals(Roles.DOM0) ? out
+        UnaryOperator<Wire.ComponentFactory> xen = brokenOut(Roles.XEN, (in, out) -> !in.hasMemAccess() || !in.getFrom().equals(Roles.DOM0) ? out
                 : mapSent(out, e -> e.hasMemAccessDone() && e.getMemAccessDone().getRc() < 0
                         ? Envelope.newBuilder().setFrom(Roles.XEN).setTo(Roles.PLATFORM).setTag(e.getTag())
                                 .setMemAccess(in.getMemAccess().toBuilder().setInitiatorDomid(0)).build()
-                        : e)));
+                        : e));
+        UnaryOperator<Wire.ComponentFactory> dom0 = org.vnvdimm.sim.platform.Dom0WithdrawnAreaTest.misdirectedMkfs();
+        Runs.Run r = run(s, f -> xen.apply(dom0.apply(f)));
         Verdict v = caught(r, "isolation", r.firstSeq(e -> bus(e) && e.getMemAccess().getInitiatorDomid() == 0
-                && e.getMemAccess().getSpa() >= (0x28a200L << PAGE_SHIFT) && e.getMemAccess().getSpa() < (0x294200L << PAGE_SHIFT)));
+                && e.getMemAccess().getSpa() == org.vnvdimm.sim.platform.Dom0WithdrawnAreaTest.SUPERBLOCK));
         assertTrue(v.getDetail().startsWith("d0 wrote MFNs"), v.getDetail());
     }
 
