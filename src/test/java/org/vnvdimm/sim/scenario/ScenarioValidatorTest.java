@@ -38,7 +38,7 @@ class ScenarioValidatorTest {
     @Test
     void designChoicesMustBeKnown() {
         ScenarioException profile = fails(with("profile: seeds", "profile: rfc-v3"), 6, 12, "design.profile", "'rfc-v3'");
-        assertEquals("one of seeds (or leave it out)", profile.expected());
+        assertEquals("one of seeds, rfc-v4 (or leave it out)", profile.expected());
         ScenarioException frametable = fails(with("frametable: pmem-mgmt", "frametable: in-ram"), 7, 15, "design.frametable", "'in-ram'");
         assertEquals("one of pmem-mgmt, boot-claim (or leave it out)", frametable.expected());
         ScenarioException check = fails(with("mapping_check: on", "mapping_check: maybe"), 8, 18, "design.mapping_check", "'maybe'");
@@ -53,6 +53,17 @@ class ScenarioValidatorTest {
         Scenario s = ScenarioLoader.parse(with("design:\n  profile: seeds\n  frametable: pmem-mgmt\n  mapping_check: on\n"
                 + "  discovery: dom0-reports\n", ""), "t.yaml");
         assertEquals("", s.getDesign().getProfile());
+    }
+
+    @Test
+    void explicitPmemAreasAreRfcV4sAndRefusedUnderSeedsAtTheirLine() {
+        ScenarioException e = fails(with("      from_namespace: namespace0.0", "      mgmt_smfn: 0x280002\n      mgmt_emfn: 0x28a200\n"
+                + "      data_smfn: 0x28a200\n      data_emfn: 0x680000"), 26, 7, "steps[2].pmem_setup", "explicit areas");
+        assertEquals("t.yaml:26:7: steps[2].pmem_setup: expected from_namespace only under profile seeds (rfc-v1: Dom0 reports the"
+                + " pfn-xen namespace with XENPF_pmem_add); explicit mgmt/data areas are `xl pmem-setup -m/-d` of profile rfc-v4,"
+                + " got explicit areas", e.getMessage());
+        // the same areas load under rfc-v4, where from_namespace is refused instead
+        fails(with("  profile: seeds", "  profile: rfc-v4"), 27, 23, "steps[2].pmem_setup.from_namespace", "'namespace0.0'");
     }
 
     // ------------------------------------------------------------ platform
