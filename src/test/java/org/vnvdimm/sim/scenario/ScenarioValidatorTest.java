@@ -63,7 +63,7 @@ class ScenarioValidatorTest {
                 + " pfn-xen namespace with XENPF_pmem_add); explicit mgmt/data areas are `xl pmem-setup -m/-d` of profile rfc-v4,"
                 + " got explicit areas", e.getMessage());
         // the same areas load under rfc-v4, where from_namespace is refused instead
-        fails(with("  profile: seeds", "  profile: rfc-v4"), 27, 23, "steps[2].pmem_setup.from_namespace", "'namespace0.0'");
+        fails(with("  profile: seeds", "  profile: rfc-v4"), 26, 23, "steps[2].pmem_setup.from_namespace", "'namespace0.0'");
     }
 
     // ------------------------------------------------------------ platform
