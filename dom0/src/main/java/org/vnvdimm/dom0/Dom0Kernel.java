@@ -140,6 +140,7 @@ public final class Dom0Kernel extends ComponentBehavior {
     private List<Pmem> nfitRanges(List<AcpiTableBlob> tables) {
         List<Pmem> out = new ArrayList<>();
         for (AcpiTableBlob t : tables) {
+            if (t.getSignature().equals("TFIN")) log("ACPI: TFIN table (Xen's zapped NFIT): no ACPI0012 binding; pmem only through Xen");
             if (!t.getSignature().equals("NFIT")) continue;
             ParsedNfit p;
             try {

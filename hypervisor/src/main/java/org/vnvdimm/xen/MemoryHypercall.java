@@ -194,7 +194,7 @@ final class MemoryHypercall {
         x.xobserve(Xen.p2m(d.domid, gfn, n, from, p2m_ram_rw, false));
         long done = start + n;
         if (done < nr) {
-            x.xlog("(XEN) populate_pmem_map: d%d %d of %d pages done, preempted", d.domid, done, nr);
+            x.xlog("(XEN) populate_pmem_map: d%d %d of %d pages done, preempted: -ERESTART [inferred: where Xen preempts]", d.domid, done, nr);
             x.answer(e, HypercallRet.newBuilder().setRc(Errno.ERESTART.neg())
                     .setContinuationCmd((int) (XENMEM_populate_pmem_map | (done << MEMOP_EXTENT_SHIFT))));
             return;

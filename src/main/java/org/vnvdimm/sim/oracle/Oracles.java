@@ -180,7 +180,7 @@ public final class Oracles implements Wire.Observer {
             case MEM_ACCESS -> {
                 if (e.getTo().equals(Roles.PLATFORM)) onBus(e.getMemAccess(), e, out);
             }
-            case PLATFORM_OP, SYSCTL, DOMCTL -> {
+            case PLATFORM_OP, SYSCTL, DOMCTL, MEMORY_OP -> {
                 if (!e.getTo().equals(Roles.XEN)) return;
                 calls.put(e.getSeq(), e);
                 long[] area = offeredMgmt(e);
@@ -345,6 +345,16 @@ public final class Oracles implements Wire.Observer {
                     }
                     default -> { }
                 }
+            }
+            case MEMORY_OP -> {
+                // rfc-v4 XENMEM_populate_pmem_map: the frames Xen reports done, like an accepted memory_mapping
+                MemoryOp mo = call.getMemoryOp();
+                if (!mo.hasPmemMap() || (mo.getCmd() & MEMOP_CMD_MASK) != XENMEM_populate_pmem_map) return;
+                XenPmemMap p = mo.getPmemMap();
+                long from = Integer.toUnsignedLong(mo.getCmd()) >>> MEMOP_EXTENT_SHIFT;
+                long to = rc == 0 ? Integer.toUnsignedLong(p.getNrMfns())
+                        : rc == org.vnvdimm.contract.Errno.ERESTART.neg() && ret.hasContinuationCmd() ? Integer.toUnsignedLong(ret.getContinuationCmd()) >>> MEMOP_EXTENT_SHIFT : from;
+                if (to > from) mapped(p.getDomid(), p.getGfn() + from, p.getMfn() + from, to - from, reply, touched, out);
             }
             default -> { }
         }
