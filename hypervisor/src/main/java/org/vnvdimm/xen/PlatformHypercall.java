@@ -9,11 +9,14 @@ import org.vnvdimm.proto.*;
 /**
  * __HYPERVISOR_platform_op (arch/x86/platform_hypercall.c): the interface version (-EACCES), the
  * hardware domain only (-EPERM), then the command. rfc-v1's XENPF_pmem_add (the `seeds` profile;
- * rfc-v4 has no such command, -ENOSYS) checks every range first: each non-empty, the reserved and
- * data areas inside the region and apart (-EINVAL), the region new (-EEXIST), the reserved area big
- * enough for the frame table and M2P (-ENOSPC). Only then does it act: register the region, build
- * Xen's tables in the reserved area (pmem_setup: extend_frame_table + setup_m2p_table), deny Dom0
- * the reserved area (iomem_deny_access), log the report, and answer once the tables are written.
+ * rfc-v4 has no such command, -ENOSYS) checks every range first, as pmem_add_check() does: each
+ * non-empty, the reserved and data areas inside the region and apart, the reserved area at least
+ * check_reserved_size() of the WHOLE region (32-byte page_info + 8-byte M2P entry per page); any
+ * failure is -EINVAL. A region overlapping one already reported is -EINVAL too (rfc-v1's
+ * pmem_list_add); rfc-v1 finds that only after it built the tables, the simulation checks it
+ * first, with the other arguments. Then it acts: register the region, build Xen's tables in the
+ * reserved area (pmem_setup: frame table + M2P), deny Dom0 the reserved area (iomem_deny_access),
+ * log the report ("pmem: pfns ... reserved ... data ...") and answer once the tables are written.
  */
 final class PlatformHypercall {
     private final Xen x;
@@ -39,6 +42,16 @@ final class PlatformHypercall {
         if (ds < s || dt > t) return "data area outside the region";
         if (rs < dt && ds < rt) return "reserved and data areas overlap";
         if (x.heap.ram().intersects(s, t)) return String.format(Locale.ROOT, "pfns %#x - %#x overlap RAM", s, t);
+        // check_reserved_size(rsv, whole region); Xen's own placement (tables for the reserved and
+        // the data area, each rounded up to pages) must fit too
+        long rsv = rt - rs, n = t - s;
+        long need = ((PAGE_INFO_BYTES * n) >>> PAGE_SHIFT) + ((M2P_ENTRY_BYTES * n) >>> PAGE_SHIFT);
+        long placed = mgmtPagesFor(rsv) + mgmtPagesFor(dt - ds);
+        if (rsv < need || rsv < placed) {
+            return String.format(Locale.ROOT, "reserved area of %d pages too small for the frame table and M2P of %d pages (%d pages required)",
+                    rsv, n, Math.max(need, placed));
+        }
+        if (x.pmem.reported().intersects(s, t)) return "region overlaps one already reported";
         return null;
     }
 
@@ -46,14 +59,6 @@ final class PlatformHypercall {
         String bad = badRanges(a);
         if (bad != null) { x.retErr(e, Errno.EINVAL, "pmem_add: " + bad); return; }
         long s = a.getSpfn(), t = a.getEpfn();
-        if (x.pmem.reported().intersects(s, t)) { x.retErr(e, Errno.EEXIST, "pmem_add: region already reported"); return; }
-        long rsv = a.getRsvEpfn() - a.getRsvSpfn();
-        long need = mgmtPagesFor(rsv) + mgmtPagesFor(a.getDataEpfn() - a.getDataSpfn());
-        if (need > rsv) {
-            x.retErr(e, Errno.ENOSPC, String.format(Locale.ROOT, "pmem_add: reserved area too small for frame table and M2P, %d pages required, %d pages available",
-                    need, rsv));
-            return;
-        }
         // rfc-v1's struct has no proximity domain: the region is registered without one (0).
         x.pmem.report(new PmemRegistry.Raw(s, t, 0));
         x.xobserve(Xen.pmemArea(PmemArea.Kind.REPORTED, s, t, 0));

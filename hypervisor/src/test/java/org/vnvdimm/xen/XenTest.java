@@ -151,8 +151,9 @@ class XenTest {
         assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, pmemAdd(1L << 40, (1L << 40) + 2, 1L << 40, (1L << 40) + 1, (1L << 40) + 1, (1L << 40) + 2)),
                 "beyond paddr_bits");
         StepResult small = xen.deliver(Roles.DOM0, pmemAdd(S, E, S, S + 16, S + 16, E));
-        assertEquals(Errno.ENOSPC.neg(), Harness.only(small).getHypercallRet().getRc(), "16 pages cannot hold 16 GiB's frame table and M2P");
-        assertTrue(xen.logged("reserved area too small"));
+        assertEquals(Errno.EINVAL.neg(), Harness.only(small).getHypercallRet().getRc(),
+                "16 pages cannot hold 16 GiB's frame table and M2P: rfc-v1's check_reserved_size is an argument check");
+        assertTrue(xen.logged("too small for the frame table and M2P of 4194304 pages"));
         assertTrue(small.getObservedList().stream().noneMatch(o -> o.hasPmemArea()), "a refused report registers nothing");
         // accepted: Xen writes its tables inside the reserved area only, then answers
         StepResult r = xen.deliver(Roles.DOM0, pmemAdd(S, E, S, S + M, S + M, E));
@@ -162,7 +163,9 @@ class XenTest {
         assertTrue(r.getSentList().stream().noneMatch(Envelope::hasHypercallRet), "the answer follows the tables");
         assertTrue(xen.logged("pmem: pfns 0x280000 - 0x680000, reserved 0x280000 - 0x28a000, data 0x28a000 - 0x680000"));
         assertTrue(xen.logged("withdrawn from Dom0"));
-        assertEquals(Errno.EEXIST.neg(), call(Roles.DOM0, pmemAdd(S, S + 2, S, S + 1, S + 1, S + 2)), "already reported");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, pmemAdd(S + 0x10000, S + 0x20000, S + 0x10000, S + 0x10800, S + 0x10800, S + 0x20000)),
+                "overlaps a reported region (rfc-v1 pmem_list_add)");
+        assertTrue(xen.logged("overlaps one already reported"));
     }
 
     @Test
