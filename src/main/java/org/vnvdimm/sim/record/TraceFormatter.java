@@ -325,9 +325,11 @@ public final class TraceFormatter {
             }
             case XL_PMEM_SETUP -> {
                 XlPmemSetup p = a.getXlPmemSetup();
+                // with from_namespace (profile seeds) the step is the probe where rfc-v1's Dom0 reports the namespace
                 yield p.getFromNamespace().isEmpty()
-                        ? "xl pmem-setup -m " + hex(p.getMgmtSmfn()) + " " + hex(p.getMgmtEmfn()) + " -d " + hex(p.getDataSmfn()) + " " + hex(p.getDataEmfn())
-                        : "xl pmem-setup --namespace " + p.getFromNamespace();
+                        ? "xl pmem-list -r; xl pmem-setup -m " + hex(p.getMgmtSmfn()) + " " + hex(p.getMgmtEmfn())
+                                + "; xl pmem-setup -d " + hex(p.getDataSmfn()) + " " + hex(p.getDataEmfn()) + " " + hex(p.getMgmtSmfn()) + " " + hex(p.getMgmtEmfn())
+                        : "probe pfn-xen " + p.getFromNamespace() + " (Dom0 reports it: XENPF_pmem_add)";
             }
             case MKFS -> "mkfs." + a.getMkfs().getType() + " " + a.getMkfs().getDev() + " && mount -o dax " + a.getMkfs().getDev() + " " + a.getMkfs().getMount();
             case CREATE_FILE -> "fallocate -l " + size(a.getCreateFile().getSizeBytes()) + " " + a.getCreateFile().getPath();
