@@ -3,6 +3,7 @@ package org.vnvdimm.sim.scenario;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vnvdimm.sim.scenario.ScenarioTexts.fails;
 import static org.vnvdimm.sim.scenario.ScenarioTexts.with;
 
@@ -64,6 +65,21 @@ class ScenarioValidatorTest {
                 + " got explicit areas", e.getMessage());
         // the same areas load under rfc-v4, where from_namespace is refused instead
         fails(with("  profile: seeds", "  profile: rfc-v4"), 26, 23, "steps[2].pmem_setup.from_namespace", "'namespace0.0'");
+    }
+
+    @Test
+    void mfnVnvdimmsAreRfcV4sAndFilesAreSeeds() {
+        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.parse(
+                with("          - file: /mnt/pmem0/vm1.img", "          - type: mfn\n            backend: 0x28a000\n            nr_pages: 16384\n            file: /mnt/pmem0/vm1.img"),
+                "t.yaml"));
+        assertEquals("steps[5].xl_create.domain.vnvdimms[0].type", e.field());
+        assertEquals("'mfn'", e.got());
+        ScenarioException v4 = assertThrows(ScenarioException.class, () -> ScenarioLoader.parse(
+                with("  profile: seeds", "  profile: rfc-v4"), "t.yaml"));
+        java.util.List<String> all = new java.util.ArrayList<>();
+        all.add(v4.field());
+        for (ScenarioException x : v4.additional()) all.add(x.field());
+        assertTrue(all.contains("steps[5].xl_create.domain.vnvdimms[0].type"), all.toString());
     }
 
     // ------------------------------------------------------------ platform
