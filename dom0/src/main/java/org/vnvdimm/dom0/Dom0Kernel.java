@@ -44,7 +44,7 @@ import org.vnvdimm.proto.*;
 
 /**
  * Dom0's Linux kernel (a PV Dom0): the NFIT driver and libnvdimm (regions, namespaces, pfn info
- * blocks), the Xen pmem component that reports every SPA range to Xen before anything maps it, the
+ * blocks), rfc-v1's Xen pmem component that reports each pfn-xen namespace to Xen, the
  * DAX filesystems, and the file services QEMU uses (stat, mmap, FIEMAP, pread/pwrite, sysfs).
  * Its loads and stores reach the bus through page tables Xen validated against its iomem_caps: each
  * goes to Xen, which passes it on or refuses it (-EPERM), and the kernel reports a refusal as -EIO.
@@ -151,6 +151,7 @@ public final class Dom0Kernel extends ComponentBehavior {
     private List<Pmem> nfitRanges(List<AcpiTableBlob> tables) {
         List<Pmem> out = new ArrayList<>();
         for (AcpiTableBlob t : tables) {
+            if (t.getSignature().equals("TFIN")) log("ACPI: TFIN table (Xen's zapped NFIT): no ACPI0012 binding; pmem only through Xen");
             if (!t.getSignature().equals("NFIT")) continue;
             ParsedNfit p;
             try {
@@ -171,7 +172,11 @@ public final class Dom0Kernel extends ComponentBehavior {
         return out;
     }
 
-    /** Report range i to Xen; only once Xen has granted it, map and probe it; then the next. */
+    /**
+     * Probe range i, then the next. Dom0 holds pmem in its iomem_caps from boot (upstream's rule,
+     * kept by rfc-v1), so it reads the info-block page without asking Xen first; rfc-v1 Xen knows
+     * nothing of the range until Dom0 reports a pfn-xen namespace ({@link #reportToXen}).
+     */
     private void reportNext(List<Pmem> ranges, int i) {
         if (i == ranges.size()) {
             if (bootDone) return;   // a _FIT hotplug's ranges: Dom0 booted long ago
@@ -181,30 +186,66 @@ public final class Dom0Kernel extends ComponentBehavior {
         }
         Pmem p = ranges.get(i);
         long s = p.base() >>> PAGE_SHIFT, t = (p.base() + p.size()) >>> PAGE_SHIFT;
-        hypercall(Envelope.newBuilder().setPlatformOp(PlatformOp.newBuilder().setCmd(XENPF_pmem_add).setInterfaceVersion(XENPF_INTERFACE_VERSION)
-                .setPmemAdd(XenpfPmemAdd.newBuilder().setSpfn(s).setEpfn(t).setPxm(p.pxm()))), r -> {
-            if (r.getRc() != 0) {
-                log("xen_pmem: XENPF_pmem_add pfns %#x-%#x failed: %s; region not used", s, t, Errno.name(r.getRc()));
+        // Probe: read what the media holds where a namespace's info block would be.
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(p.base() + PAGE_SIZE).setLen(PAGE_SIZE), done -> {
+            observe(obs(Observation.newBuilder().setInspected(PmemInspected.newBuilder().setSmfn(s).setEmfn(t))));
+            NvdimmRegion region;
+            try {
+                region = nd.addRegion(p.base(), p.size(), p.pxm(), p.handles());
+            } catch (NdException ex) {
+                log("nd_region: %s", ex.getMessage());
                 reportNext(ranges, i + 1);
                 return;
             }
-            log("xen_pmem: reported pfns %#x-%#x (pxm %d) to Xen", s, t, p.pxm());
-            // Probe: read what the media holds where a namespace's info block would be.
-            mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(p.base() + PAGE_SIZE).setLen(PAGE_SIZE), done -> {
-                observe(obs(Observation.newBuilder().setInspected(PmemInspected.newBuilder().setSmfn(s).setEmfn(t))));
-                NvdimmRegion region;
-                try {
-                    region = nd.addRegion(p.base(), p.size(), p.pxm(), p.handles());
-                } catch (NdException ex) {
-                    log("nd_region: %s", ex.getMessage());
-                    reportNext(ranges, i + 1);
-                    return;
-                }
-                String found = describeInfoBlock(done);
-                log("nd_region %s: [mem %#x-%#x] pxm %d, %s", region.name(), p.base(), p.base() + p.size() - 1, p.pxm(), found);
-                reportNext(ranges, i + 1);
-            });
+            String found = describeInfoBlock(done);
+            log("nd_region %s: [mem %#x-%#x] pxm %d, %s", region.name(), p.base(), p.base() + p.size() - 1, p.pxm(), found);
+            reportNext(ranges, i + 1);
         });
+    }
+
+    /**
+     * The single entry point that reports a region to Xen (rfc-v1's Xen pmem component): when a
+     * pfn-xen namespace is probed, XENPF_pmem_add {spfn, epfn, rsv_spfn, rsv_epfn, data_spfn,
+     * data_epfn} for its whole region, the area its info block reserves for Xen and its data area.
+     * Xen builds its frame table and M2P in the reserved area and takes that area from Dom0. k gets
+     * Xen's rc and a line for the operator.
+     */
+    void reportToXen(Namespace ns, String why, java.util.function.BiConsumer<Long, String> k) {
+        if (ns.xenReserveSpa().isEmpty()) {
+            k.accept((long) Errno.EINVAL.neg(), ns.name() + " is not a pfn-xen namespace (ndctl --map=xen): nothing to report to Xen");
+            return;
+        }
+        long s = ns.region().spa().startMfn(), t = ns.region().spa().endMfn();
+        long rs = ns.xenReserveSpa().startMfn(), rt = ns.xenReserveSpa().endMfn();
+        long ds = ns.dataSpa().startMfn(), dt = ns.dataSpa().endMfn();
+        log("xen_pmem: %s (pfn-xen) probed%s: reporting pfns %#x-%#x, reserved %#x-%#x, data %#x-%#x with XENPF_pmem_add",
+                ns.name(), why, s, t, rs, rt, ds, dt);
+        hypercall(Envelope.newBuilder().setPlatformOp(PlatformOp.newBuilder().setCmd(XENPF_pmem_add).setInterfaceVersion(XENPF_INTERFACE_VERSION)
+                .setPmemAdd(XenpfPmemAdd.newBuilder().setSpfn(s).setEpfn(t).setRsvSpfn(rs).setRsvEpfn(rt).setDataSpfn(ds).setDataEpfn(dt))), r -> {
+            if (r.getRc() != 0) {
+                log("xen_pmem: XENPF_pmem_add pfns %#x-%#x failed: %s", s, t, Errno.name(r.getRc()));
+                k.accept(r.getRc(), String.format(Locale.ROOT, "xen_pmem: XENPF_pmem_add for %s failed: %s", ns.name(), Errno.name(r.getRc())));
+                return;
+            }
+            log("xen_pmem: reported pfns %#x-%#x to Xen; pfns %#x-%#x now Xen's", s, t, rs, rt);
+            k.accept(0L, String.format(Locale.ROOT, "%s reported to Xen: reserved MFNs %#x-%#x, data MFNs %#x-%#x", ns.name(), rs, rt, ds, dt));
+        });
+    }
+
+    /**
+     * Under the `seeds` profile the step `pmem_setup: {from_namespace: X}` stands for the probe of
+     * pfn-xen namespace X, where the rfc-v1 kernel reports it to Xen (the scenario driver sends it
+     * here, not to xl). Explicit areas are rfc-v4's `xl pmem-setup` and never reach Dom0.
+     */
+    private void namespaceProbed(Envelope req, XlPmemSetup p) {
+        Namespace ns;
+        try {
+            ns = nd.namespace(p.getFromNamespace());
+        } catch (NdException ex) {
+            adminDone(req, Errno.ENOENT.neg(), "xen_pmem: " + p.getFromNamespace() + ": no such namespace");
+            return;
+        }
+        reportToXen(ns, " (rfc-v1 reports at probe; the step pmem_setup stands for it)", (rc, out) -> adminDone(req, rc, out));
     }
 
     private static String describeInfoBlock(MemAccessDone d) {
@@ -305,6 +346,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             case NDCTL_CREATE_NAMESPACE -> createNamespace(e, a.getNdctlCreateNamespace());
             case MKFS -> mkfs(e, a.getMkfs());
             case CREATE_FILE -> createFile(e, a.getCreateFile());
+            case XL_PMEM_SETUP -> namespaceProbed(e, a.getXlPmemSetup());
             default -> throw new ProtocolError("dom0 cannot run " + a.getCmdCase());
         }
     }

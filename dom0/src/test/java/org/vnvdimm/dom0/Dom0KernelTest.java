@@ -19,7 +19,7 @@ import org.vnvdimm.contract.Roles;
 import org.vnvdimm.contract.testing.Harness;
 import org.vnvdimm.proto.*;
 
-/** Dom0 reports every range before touching it, and serves QEMU's file queries from its filesystem. */
+/** Dom0 probes its regions, reports a pfn-xen namespace to Xen (rfc-v1), and serves QEMU's file queries from its filesystem. */
 class Dom0KernelTest {
     static ActorTestKit kit;
     static final long BASE = 0x280000000L, SIZE = 16L << 30;
@@ -45,25 +45,22 @@ class Dom0KernelTest {
         return DomainStart.newBuilder().setDomid(0).setNrPages(0x20000).addAcpiTables(AcpiTableBlob.newBuilder().setSignature("NFIT").setData(ByteString.copyFrom(nfit))).build();
     }
 
-    Harness booted(Harness d0, DomainStart s, long... pmemAddRcs) {
+    /** Boot: the host map, then each region probed (rfc-v1: nothing is reported to Xen at boot). */
+    Harness booted(Harness d0, DomainStart s, int regions) {
         StepResult r = d0.deliver(Roles.XEN, Envelope.newBuilder().setDomainStart(s));
         Envelope mm = Harness.only(r);
         assertEquals(XENMEM_machine_memory_map, mm.getMemoryOp().getCmd(), "first the host's memory map, as xen_memory_setup asks for the initial domain");
         assertTrue(mm.getMemoryOp().getMemoryMap().getNrEntries() >= 128);
         r = d0.answer(mm, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0).setMemoryMap(XenMemoryMap.newBuilder()
                 .setNrEntries(HOST_E820.size()).addAllBuffer(HOST_E820))));
-        for (long rc : pmemAddRcs) {
-            Envelope add = Harness.only(r);
-            assertTrue(add.hasPlatformOp(), "each range is reported before anything else touches it: " + add);
-            r = d0.answer(add, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(rc)));
-            if (rc != 0) continue;
+        for (int i = 0; i < regions; i++) {
             Envelope probe = Harness.only(r);
+            assertFalse(probe.hasPlatformOp(), "rfc-v1 reports nothing at boot");
             assertEquals(MemAccess.Op.READ, probe.getMemAccess().getOp());
             assertEquals(Roles.XEN, probe.getTo(), "a PV kernel's access goes through Xen's check");
             assertEquals(Roles.DOM0, probe.getMemAccess().getReplyTo());
             assertEquals(probe.getTag(), probe.getMemAccess().getReplyTag());
-            long reported = add.getPlatformOp().getPmemAdd().getSpfn() << 12;
-            assertEquals(reported + 4096, probe.getMemAccess().getSpa(), "Dom0 reads where an info block would be, after the grant");
+            assertEquals(BASE + (long) i * SIZE + 4096, probe.getMemAccess().getSpa(), "Dom0 reads where an info block would be");
             r = d0.answer(probe, Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setData(ByteString.copyFrom(new byte[4096]))));
             assertTrue(r.getObservedList().stream().anyMatch(Observation::hasInspected));
         }
@@ -71,19 +68,64 @@ class Dom0KernelTest {
         return d0;
     }
 
+    static Envelope.Builder probeNamespace(String ns) {
+        return Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder().setXlPmemSetup(XlPmemSetup.newBuilder().setFromNamespace(ns)));
+    }
+
     @Test
-    void everyRangeIsReportedBeforeItIsTouchedAndARefusedOneIsLeftAlone() {
-        Harness d0 = new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1)));
-        booted(d0, start(BASE, SIZE, BASE + SIZE, SIZE), 0, Errno.EINVAL.neg());
-        // nothing ever went to the bus for the refused second range
-        long refusedSpa = BASE + SIZE;
-        assertTrue(d0.sent().stream().filter(Envelope::hasMemAccess).noneMatch(e -> e.getMemAccess().getSpa() >= refusedSpa));
-        assertTrue(d0.logged("failed: -EINVAL; region not used"));
+    void aPfnXenNamespaceIsReportedWithItsRegionReservedAndDataAreas() {
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE, BASE + SIZE, SIZE), 2);
+        assertEquals(Errno.ENOENT.neg(), Harness.only(d0.deliver(Roles.ADMIN, probeNamespace("namespace0.0"))).getAdminResult().getRc(), "no namespace yet");
+        StepResult ns = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setNdctlCreateNamespace(NdctlCreateNamespace.newBuilder().setRegion("region0").setMode("fsdax").setMap("xen"))));
+        d0.answer(Harness.only(ns), Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        StepResult rep = d0.deliver(Roles.ADMIN, probeNamespace("namespace0.0"));
+        Envelope add = Harness.only(rep);
+        assertEquals(Roles.XEN, add.getTo());
+        XenpfPmemAdd a = add.getPlatformOp().getPmemAdd();
+        assertEquals(XENPF_pmem_add, add.getPlatformOp().getCmd());
+        assertEquals(List.of(0x280000L, 0x680000L, 0x280002L, 0x28a200L, 0x28a200L, 0x680000L),
+                List.of(a.getSpfn(), a.getEpfn(), a.getRsvSpfn(), a.getRsvEpfn(), a.getDataSpfn(), a.getDataEpfn()),
+                "the whole region, the info block's reserve for Xen, the data area");
+        assertTrue(d0.logged("xen_pmem: namespace0.0 (pfn-xen) probed"));
+        assertEquals(0, Harness.only(d0.answer(add, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0)))).getAdminResult().getRc());
+        // a refused report is the step's failure, with Xen's errno
+        Harness d1 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 1);
+        d1.answer(Harness.only(d1.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setNdctlCreateNamespace(NdctlCreateNamespace.newBuilder().setRegion("region0").setMode("fsdax").setMap("xen"))))),
+                Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        Envelope add1 = Harness.only(d1.deliver(Roles.ADMIN, probeNamespace("namespace0.0")));
+        assertEquals(Errno.EINVAL.neg(), Harness.only(d1.answer(add1, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder()
+                .setRc(Errno.EINVAL.neg())))).getAdminResult().getRc());
+        assertTrue(d1.logged("XENPF_pmem_add pfns 0x280000-0x680000 failed: -EINVAL"));
+    }
+
+    @Test
+    void aNamespaceWithoutAXenReserveIsNotReported() {
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 1);
+        d0.answer(Harness.only(d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
+                .setNdctlCreateNamespace(NdctlCreateNamespace.newBuilder().setRegion("region0").setMode("fsdax").setMap("dev"))))),
+                Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        StepResult r = d0.deliver(Roles.ADMIN, probeNamespace("namespace0.0"));
+        assertEquals(Errno.EINVAL.neg(), Harness.only(r).getAdminResult().getRc());
+        assertTrue(Harness.only(r).getAdminResult().getOutput().contains("not a pfn-xen namespace"));
+    }
+
+    @Test
+    void withATfinTableDom0HasNoRegions() {
+        DomainStart s = start(BASE, SIZE);
+        AcpiTableBlob nfit = s.getAcpiTables(0);
+        byte[] b = nfit.getData().toByteArray();
+        System.arraycopy("TFIN".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, 0, 4);
+        s = s.toBuilder().setAcpiTables(0, nfit.toBuilder().setSignature("TFIN").setData(ByteString.copyFrom(b))).build();
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), s, 0);
+        assertTrue(d0.logged("TFIN table (Xen's zapped NFIT)"));
+        assertTrue(d0.sent().stream().noneMatch(Envelope::hasMemAccess), "no region to probe");
     }
 
     @Test
     void namespaceFilesystemAndTheFileServicesQemuUses() {
-        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 0);
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 1);
         StepResult ns = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
                 .setNdctlCreateNamespace(NdctlCreateNamespace.newBuilder().setRegion("region0").setMode("fsdax").setMap("xen"))));
         Envelope infoWrite = Harness.only(ns);
@@ -139,7 +181,7 @@ class Dom0KernelTest {
 
     @Test
     void theE820IsPrintedAsLinuxPrintsWhatXenMemorySetupKeeps() {
-        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 0);
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 1);
         List<String> lines = d0.logs().stream().filter(l -> l.startsWith("Xen: ") || l.startsWith("e820:")).toList();
         assertEquals(List.of(
                 "e820: BIOS-provided physical RAM map:",
@@ -154,7 +196,7 @@ class Dom0KernelTest {
 
     @Test
     void aRefusedStoreFailsTheAdminCommandWithEio() {
-        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 0);
+        Harness d0 = booted(new Harness(kit, Roles.DOM0, w -> Dom0Kernel.create(w, new Dom0Kernel.Config(1))), start(BASE, SIZE), 1);
         StepResult ns = d0.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
                 .setNdctlCreateNamespace(NdctlCreateNamespace.newBuilder().setRegion("region0").setMode("fsdax").setMap("dev"))));
         d0.answer(Harness.only(ns), Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));

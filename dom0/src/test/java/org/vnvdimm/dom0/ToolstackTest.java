@@ -27,6 +27,19 @@ class ToolstackTest {
         Harness xl = new Harness(kit, Roles.XL, Toolstack::create);
         StepResult r = xl.deliver(Roles.ADMIN, Envelope.newBuilder().setAdminCommand(AdminCommand.newBuilder()
                 .setXlPmemSetup(XlPmemSetup.newBuilder().setMgmtSmfn(0x100).setMgmtEmfn(0x200).setDataSmfn(0x200).setDataEmfn(0x10000))));
+        // xl pmem-list -r first: the count, then the regions
+        XenSysctlNvdimmOp nr = Harness.only(r).getSysctl().getNvdimm();
+        assertEquals(XEN_SYSCTL_nvdimm_pmem_get_regions_nr, nr.getCmd());
+        assertEquals(PMEM_REGION_TYPE_RAW, nr.getPmemRegionsNr().getType());
+        r = xl.answer(Harness.only(r), Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0)
+                .setNvdimm(nr.toBuilder().setPmemRegionsNr(nr.getPmemRegionsNr().toBuilder().setNumRegions(1)))));
+        XenSysctlNvdimmOp list = Harness.only(r).getSysctl().getNvdimm();
+        assertEquals(XEN_SYSCTL_nvdimm_pmem_get_regions, list.getCmd());
+        assertEquals(1, list.getPmemRegions().getNumRegions());
+        r = xl.answer(Harness.only(r), Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0)
+                .setNvdimm(list.toBuilder().setPmemRegions(XenSysctlNvdimmPmemRegions.newBuilder().setType(PMEM_REGION_TYPE_RAW).setNumRegions(1)
+                        .addRawRegions(XenSysctlNvdimmPmemRawRegion.newBuilder().setSmfn(0x100).setEmfn(0x10000))))));
+        assertTrue(xl.logged("xl pmem-list -r: smfn 0x100 emfn 0x10000 pxm 0"));
         XenSysctlNvdimmPmemSetup m = Harness.only(r).getSysctl().getNvdimm().getPmemSetup();
         assertEquals(PMEM_REGION_TYPE_MGMT, m.getType());
         assertEquals(m.getSmfn(), m.getMgmtSmfn());

@@ -24,6 +24,10 @@ public final class Domain {
     /** RAM frames this domain owns, as runs {mfn, nr} (returned to the heap on destroy). */
     public final List<long[]> ramRuns = new ArrayList<>();
     public final List<IoreqServer> ioreqServers = new ArrayList<>();
+    /** d->pmem_page_list (rfc-v4): pmem frames populate_pmem_map gave this domain, freed only at destroy. */
+    public final RangeSet pmemPages = new RangeSet();
+    /** Set by destroydomain (d->is_dying). */
+    public boolean dying;
 
     public static final class IoreqServer {
         public final int id;

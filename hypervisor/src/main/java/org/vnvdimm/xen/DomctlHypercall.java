@@ -119,9 +119,15 @@ final class DomctlHypercall {
             x.xobserve(Xen.p2m(d.domid, r.start(), r.length(), r.value().mfn(), r.value().type(), true));
         }
         for (long[] r : d.ramRuns) x.heap.release(r[0], r[1]);
-        // pmem frames go back to the pool, not to the heap (rfc-v4 RELMEM_pmem)
+        // pmem frames go back to the pool, not to the heap (rfc-v4 RELMEM_pmem, pmem_page_cleanup:
+        // free again, no owner, M2P entry INVALID_M2P_ENTRY)
+        d.dying = true;
         for (ExtentMap.Extent<PmemRegistry.Owner> o : x.pmem.owners().extents()) {
             if (o.value().domid() == d.domid) x.pmem.owners().remove(o.start(), o.length());
+        }
+        for (org.vnvdimm.ranges.RangeSet.Range r : d.pmemPages.ranges()) {
+            x.pmem.inuse().remove(r.start(), r.end());
+            x.xlog("(XEN) d%d: PMEM MFNs %#x - %#x returned to the PMEM pool", d.domid, r.start(), r.end());
         }
         x.domains.remove(d.domid);
         x.pendingPortIo.remove(d.domid);

@@ -4,6 +4,7 @@ import static org.vnvdimm.contract.XenAbi.*;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.vnvdimm.contract.Errno;
 import org.vnvdimm.proto.*;
 import org.vnvdimm.ranges.RangeSet;
@@ -25,7 +26,10 @@ final class MemoryHypercall {
             case XENMEM_machine_memory_map -> machineMemoryMap(e, op);
             case XENMEM_set_memory_map -> setMemoryMap(e, op);
             case XENMEM_populate_physmap -> populatePhysmap(e, op);
-            default -> x.ret(e, Errno.ENOSYS.neg());
+            default -> {
+                if ((op.getCmd() & MEMOP_CMD_MASK) == XENMEM_populate_pmem_map) populatePmemMap(e, op);
+                else x.ret(e, Errno.ENOSYS.neg());
+            }
         }
     }
 
@@ -143,6 +147,60 @@ final class MemoryHypercall {
                 if (--left[0] == 0) x.ret(e, nrDone);
             });
         }
+    }
+
+    /**
+     * rfc-v4 XENMEM_populate_pmem_map (common/memory.c, common/pmem.c pmem_populate): the arguments
+     * (DOMID_SELF, wrapping ranges: -EINVAL), the domain (-ESRCH), the caller's right over it
+     * (xsm_populate_pmem_map XSM_TARGET: -EPERM), the domain's state (dying or not HVM: -EINVAL), the
+     * frames all in DATA regions (-ENXIO), then page by page: each must be free (-EBUSY, undoing
+     * the pages this call did), becomes owned by the domain (PGC_allocated | inuse | pmem), enters
+     * its p2m as p2m_ram_rw (guest_physmap_add_page, which writes the M2P entry) and its
+     * pmem_page_list. After {@link Xen#PMEM_POPULATE_PREEMPT_PAGES} pages with more to go the call
+     * is preempted: -ERESTART, with the cmd to re-issue carrying nr_done << MEMOP_EXTENT_SHIFT.
+     */
+    private void populatePmemMap(Envelope e, MemoryOp op) {
+        if (!op.hasPmemMap()) { x.retErr(e, Errno.EINVAL, "populate_pmem_map arguments"); return; }
+        XenPmemMap m = op.getPmemMap();
+        long start = Integer.toUnsignedLong(op.getCmd()) >>> MEMOP_EXTENT_SHIFT;
+        long nr = Integer.toUnsignedLong(m.getNrMfns());
+        if (m.getDomid() == DOMID_SELF) { x.retErr(e, Errno.EINVAL, "populate_pmem_map: DOMID_SELF"); return; }
+        if (start > nr) { x.retErr(e, Errno.EINVAL, "populate_pmem_map: continuation past nr_mfns"); return; }
+        if (nr == 0) { x.ret(e, 0); return; }
+        long mfnEnd = Xen.inclusiveEnd(m.getMfn(), nr), gfnEnd = Xen.inclusiveEnd(m.getGfn(), nr);
+        if (mfnEnd < 0 || gfnEnd < 0 || x.beyondPaddr(mfnEnd)) { x.retErr(e, Errno.EINVAL, "populate_pmem_map: range wraps"); return; }
+        Domain d = x.domains.get(m.getDomid());
+        if (d == null) { x.ret(e, Errno.ESRCH.neg()); return; }
+        if (!x.privileged(e)) { x.retErr(e, Errno.EPERM, "populate_pmem_map: " + e.getFrom() + " has no right over d" + d.domid); return; }
+        if (d.dying || !d.hvm) { x.retErr(e, Errno.EINVAL, "populate_pmem_map: d" + d.domid + " is dying or not HVM"); return; }
+        if (!x.pmem.dataAreas().containsAll(m.getMfn(), mfnEnd + 1)) {
+            x.retErr(e, Errno.ENXIO, String.format(Locale.ROOT, "populate_pmem_map: MFNs %#x - %#x are not in PMEM data regions", m.getMfn(), mfnEnd + 1));
+            return;
+        }
+        long from = m.getMfn() + start;
+        long stop = Math.min(m.getMfn() + nr, from + Xen.PMEM_POPULATE_PREEMPT_PAGES);
+        if (x.pmem.inuse().intersects(from, stop)) {
+            // the first busy page ends the call; the pages before it (this call's) are undone
+            x.retErr(e, Errno.EBUSY, String.format(Locale.ROOT, "populate_pmem_map: MFN %#x is not a free PMEM page",
+                    x.pmem.inuse().intersection(from, stop).get(0).start()));
+            return;
+        }
+        long gfn = m.getGfn() + start;
+        long n = stop - from;
+        x.pmem.inuse().add(from, stop);
+        d.pmemPages.add(from, stop);
+        d.p2m.set(gfn, n, from, p2m_ram_rw);
+        x.pmem.owners().put(from, n, new PmemRegistry.Owner(d.domid, gfn, false));
+        x.xobserve(Xen.p2m(d.domid, gfn, n, from, p2m_ram_rw, false));
+        long done = start + n;
+        if (done < nr) {
+            x.xlog("(XEN) populate_pmem_map: d%d %d of %d pages done, preempted: -ERESTART [inferred: where Xen preempts]", d.domid, done, nr);
+            x.answer(e, HypercallRet.newBuilder().setRc(Errno.ERESTART.neg())
+                    .setContinuationCmd((int) (XENMEM_populate_pmem_map | (done << MEMOP_EXTENT_SHIFT))));
+            return;
+        }
+        x.xlog("(XEN) populate_pmem_map: d%d MFNs %#x - %#x at gfn %#x, owned, p2m_ram_rw", d.domid, m.getMfn(), m.getMfn() + nr, m.getGfn());
+        x.ret(e, 0);
     }
 
     /** Append {mfn, nr, gfn} to runs, merging with the last when both frame ranges continue it. */

@@ -39,6 +39,8 @@ public final class PmemRegistry {
     final RangeSet rawSet = new RangeSet();
     final RangeSet mgmtSet = new RangeSet();
     final RangeSet dataSet = new RangeSet();
+    /** Data-area frames XENMEM_populate_pmem_map gave a domain (PGC_state_inuse); the rest are free. */
+    final RangeSet inuse = new RangeSet();
     final ExtentMap<Owner> owners = new ExtentMap<>(
             (a, b) -> a.value().domid() == b.value().domid() && a.value().broken() == b.value().broken()
                     && a.value().gfn() + a.length() == b.value().gfn());
@@ -60,6 +62,8 @@ public final class PmemRegistry {
     public List<Raw> notedRegions() { return noted; }
 
     public ExtentMap<Owner> owners() { return owners; }
+
+    public RangeSet inuse() { return inuse; }
 
     /** The reported RAW region wholly containing [smfn, emfn), or null. */
     public Raw rawContaining(long smfn, long emfn) {

@@ -12,6 +12,7 @@ import org.vnvdimm.proto.*;
  * __HYPERVISOR_sysctl (common/sysctl.c) with rfc-v3/v4's XEN_SYSCTL_nvdimm_op: the interface version
  * (-EACCES), the caller's privilege (-EPERM), then the sub-command, which checks all its arguments
  * before acting. An unknown sub-command is -ENOSYS with no copy-back; otherwise err carries -rc.
+ * rfc-v1 (the `seeds` profile) has no XEN_SYSCTL_nvdimm_op: -ENOSYS there.
  */
 final class SysctlHypercall {
     private final Xen x;
@@ -22,7 +23,7 @@ final class SysctlHypercall {
         Sysctl sc = e.getSysctl();
         if (sc.getInterfaceVersion() != XEN_SYSCTL_INTERFACE_VERSION) { x.retErr(e, Errno.EACCES, "interface version"); return; }
         if (!x.privileged(e)) { x.retErr(e, Errno.EPERM, e.getFrom() + " may not use sysctl"); return; }
-        if (sc.getCmd() != XEN_SYSCTL_nvdimm_op || sc.getUCase() != Sysctl.UCase.NVDIMM) { x.ret(e, Errno.ENOSYS.neg()); return; }
+        if (!x.cfg.rfcV4() || sc.getCmd() != XEN_SYSCTL_nvdimm_op || sc.getUCase() != Sysctl.UCase.NVDIMM) { x.ret(e, Errno.ENOSYS.neg()); return; }
         XenSysctlNvdimmOp op = sc.getNvdimm();
         XenSysctlNvdimmOp.Builder out = op.toBuilder();
         switch (op.getCmd()) {
@@ -51,10 +52,9 @@ final class SysctlHypercall {
         return 0;
     }
 
-    /** RAW: what Xen knows is pmem, noted at boot or reported by Dom0 (reported wins). */
+    /** RAW: the regions acpi_nfit_init() registered from the boot NFIT (pmem_raw_regions). */
     private List<PmemRegistry.Raw> rawView() {
         List<PmemRegistry.Raw> out = new ArrayList<>(x.pmem.rawRegions());
-        for (PmemRegistry.Raw r : x.pmem.notedRegions()) if (!x.pmem.reported().intersects(r.smfn(), r.emfn())) out.add(r);
         out.sort(Comparator.comparingLong(PmemRegistry.Raw::smfn));
         return out;
     }
@@ -94,10 +94,10 @@ final class SysctlHypercall {
         return 0;
     }
 
-    /** Both area types: inside one region Dom0 reported (-EINVAL), not already handed over (-EEXIST). */
+    /** Both area types: inside one registered RAW region (-EINVAL), not already handed over (-EEXIST). */
     private long placement(long s, long t) {
         if (x.pmem.rawContaining(s, t) == null) {
-            x.xlog("(XEN) PMEM: MFNs %#x - %#x not inside one region reported by Dom0", s, t);
+            x.xlog("(XEN) PMEM: MFNs %#x - %#x not inside one registered PMEM region", s, t);
             return Errno.EINVAL.neg();
         }
         if (x.pmem.mgmtAreas().intersects(s, t) || x.pmem.dataAreas().intersects(s, t)) return Errno.EEXIST.neg();

@@ -37,14 +37,25 @@ import org.vnvdimm.proto.*;
  */
 public final class Xen extends ComponentBehavior {
 
-    /** Which design runs (DESIGN.md section 4). */
+    /**
+     * Which design runs (DESIGN.md section 4). rfcV4: the profile `rfc-v4` (Xen parses the boot NFIT,
+     * hides it from Dom0 as TFIN, denies Dom0 the regions, has XEN_SYSCTL_nvdimm_op and no
+     * XENPF_pmem_add); otherwise `seeds` (rfc-v1: Xen knows pmem only from Dom0's XENPF_pmem_add).
+     */
     public record Config(boolean mappingCheck, boolean iommuSharesHap, boolean frametableBootClaim, long dom0MemBytes,
-                         boolean hideNfit) {
+                         boolean rfcV4) {
         public static Config of(Design d) {
             return new Config(!"off".equals(d.getMappingCheck()), "shared-ept".equals(d.getIommu()), "boot-claim".equals(d.getFrametable()),
-                    512L << 20, false);
+                    512L << 20, "rfc-v4".equals(d.getProfile()));
         }
     }
+
+    /**
+     * Pages XENMEM_populate_pmem_map handles before hypercall_preempt_check() finds work pending and
+     * the call continues with -ERESTART [inferred: when real Xen preempts depends on the load; the
+     * simulation preempts at this fixed count so the continuation shows].
+     */
+    static final int PMEM_POPULATE_PREEMPT_PAGES = 4096;
 
     /** Xen's own memory (image, heap metadata, frame table for RAM): never given to a domain. */
     static final long XEN_RESERVED_BYTES = 64L << 20;
@@ -122,8 +133,13 @@ public final class Xen extends ComponentBehavior {
         hostE820.sort(java.util.Comparator.comparingLong(E820Entry::getAddr));
         heap.reserve(0, XEN_RESERVED_BYTES >>> PAGE_SHIFT);
         firmwareTables = List.copyOf(f.getAcpiTablesList());
-        for (AcpiTableBlob t : firmwareTables) {
-            if (t.getSignature().equals("NFIT")) nfitBootInit(t.getData().toByteArray());
+        // rfc-v4 __start_xen: acpi_nfit_boot_init() finds the NFIT and zaps it to TFIN before
+        // init_frametable(); acpi_nfit_init() then registers its PMEM ranges. rfc-v1 Xen has no NFIT
+        // code: it learns pmem only from Dom0's XENPF_pmem_add.
+        if (cfg.rfcV4()) {
+            for (AcpiTableBlob t : firmwareTables) {
+                if (t.getSignature().equals("NFIT")) nfitBootInit(t.getData().toByteArray());
+            }
         }
         // The NFIT says which proximity domain a range is on; E820 says only that it is pmem, so a
         // range only E820 lists is noted without one (PXM 0 in the registry) [inferred].
@@ -143,13 +159,14 @@ public final class Xen extends ComponentBehavior {
 
     /** pxm -1: the source does not say (E820). */
     private void notePmem(long smfn, long emfn, int pxm, String source) {
-        if (pmem.notedSet.intersects(smfn, emfn)) return;
+        if (pmem.notedSet.intersects(smfn, emfn) || pmem.reported().intersects(smfn, emfn)) return;
         pmem.note(new PmemRegistry.Raw(smfn, emfn, Math.max(pxm, 0)));
         observe(pmemArea(PmemArea.Kind.RAW, smfn, emfn, Math.max(pxm, 0)));
         if (pxm < 0) log("(XEN) %s: PMEM MFNs %#x - %#x noted", source, smfn, emfn);
         else log("(XEN) %s: PMEM MFNs %#x - %#x on PXM %d noted", source, smfn, emfn, pxm);
     }
 
+    /** rfc-v4 acpi_nfit_init(): each healthy PMEM SPA range is registered (pmem_register) as RAW. */
     private void nfitBootInit(byte[] nfit) {
         List<NfitPmem.Range> ranges;
         try {
@@ -163,8 +180,30 @@ public final class Xen extends ComponentBehavior {
                 log("(XEN) NFIT: detected failures on PMEM MFNs %#x - %#x, skipped", r.smfn(), r.emfn());
                 continue;
             }
-            notePmem(r.smfn(), r.emfn(), r.pxm(), "NFIT");
+            if (pmem.reported().intersects(r.smfn(), r.emfn())) continue;
+            pmem.report(new PmemRegistry.Raw(r.smfn(), r.emfn(), r.pxm()));
+            observe(pmemArea(PmemArea.Kind.RAW, r.smfn(), r.emfn(), r.pxm()));
+            log("(XEN) NFIT: PMEM MFNs %#x - %#x on PXM %d registered", r.smfn(), r.emfn(), r.pxm());
         }
+    }
+
+    /**
+     * acpi_nfit_zap(): the table's signature becomes "TFIN" (checksum kept valid, as the DMAR zap
+     * does), so Dom0's ACPI never matches an NFIT and its NFIT driver never binds.
+     */
+    static AcpiTableBlob zapNfit(AcpiTableBlob t) {
+        byte[] b = t.getData().toByteArray();
+        if (b.length >= 10) {
+            byte[] from = "NFIT".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] to = "TFIN".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            int delta = 0;
+            for (int i = 0; i < 4; i++) {
+                delta += (to[i] & 0xff) - (b[i] & 0xff);
+                b[i] = to[i];
+            }
+            b[9] = (byte) (b[9] - delta);
+        }
+        return t.toBuilder().setSignature("TFIN").setData(com.google.protobuf.ByteString.copyFrom(b)).build();
     }
 
     /**
@@ -182,12 +221,19 @@ public final class Xen extends ComponentBehavior {
             d0.ramRuns.add(r);
             d0.totPages += r[1];
         }
-        // dom0_setup_permissions(): all I/O memory, minus the interrupt controllers. Upstream keeps
-        // E820 type-7 and NFIT pmem in Dom0's iomem_caps (seed 001: Xen is not to withhold it); Dom0
-        // loses only what is handed to Xen later (pmem_add's reserved area, pmem_setup MGMT).
+        // dom0_setup_permissions(): all I/O memory, minus the interrupt controllers. Upstream (and
+        // rfc-v1) keep E820 type-7 and NFIT pmem in Dom0's iomem_caps (seed 001: Xen is not to
+        // withhold it); Dom0 loses only what is handed to Xen later (pmem_add's reserved area).
         d0.iomemCaps.add(0, 1L << (paddrBits - PAGE_SHIFT));
         d0.iomemCaps.remove(LAPIC_MFN, LAPIC_MFN + 1);
         d0.iomemCaps.remove(IOAPIC_MFN, IOAPIC_MFN + 1);
+        if (cfg.rfcV4()) {
+            // rfc-v4 pmem_dom0_setup_permission(): iomem_deny_access() for every registered region
+            for (PmemRegistry.Raw r : pmem.rawRegions()) {
+                d0.iomemCaps.remove(r.smfn(), r.emfn());
+                log("(XEN) PMEM: MFNs %#x - %#x denied to Dom0", r.smfn(), r.emfn());
+            }
+        }
         d0.paused = false;
         d0.started = true;
         observe(domainState(0, "running"));
@@ -195,7 +241,11 @@ public final class Xen extends ComponentBehavior {
         DomainStart.Builder start = DomainStart.newBuilder().setDomid(0).setHvm(false).setNrPages(d0.totPages);
         for (AcpiTableBlob t : firmwareTables) {
             // rfc-v3/v4 hide the NFIT from Dom0 by renaming it TFIN (acpi_nfit_zap)
-            if (cfg.hideNfit() && t.getSignature().equals("NFIT")) continue;
+            if (cfg.rfcV4() && t.getSignature().equals("NFIT")) {
+                log("(XEN) ACPI: NFIT zapped to TFIN: hidden from Dom0");
+                start.addAcpiTables(zapNfit(t));
+                continue;
+            }
             start.addAcpiTables(t);
         }
         send(Roles.DOM0, Envelope.newBuilder().setDomainStart(start));

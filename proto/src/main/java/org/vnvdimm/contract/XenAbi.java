@@ -66,6 +66,11 @@ public final class XenAbi {
     public static final int XENMEM_memory_map = 9;
     public static final int XENMEM_machine_memory_map = 10;
     public static final int XENMEM_set_memory_map = 13;
+    /** rfc-v3/v4 public/memory.h (rfc-v1 called it XENMEM_populate_pmemmap, same number). */
+    public static final int XENMEM_populate_pmem_map = 28;
+    /** public/memory.h: a memory_op continuation keeps its progress in cmd's bits above this shift. */
+    public static final int MEMOP_EXTENT_SHIFT = 6;
+    public static final int MEMOP_CMD_MASK = (1 << MEMOP_EXTENT_SHIFT) - 1;
     public static final int E820MAX = 1024;
 
     // ---- dm_op (public/hvm/dm_op.h)

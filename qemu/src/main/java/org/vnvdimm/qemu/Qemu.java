@@ -137,6 +137,7 @@ public final class Qemu extends ComponentBehavior {
         switch (e.getPayloadCase()) {
             case DEVICE_MODEL_START -> start(e.getDeviceModelStart());
             case IOREQ -> ioreq(e);
+            case QMP_COMMAND -> qmp(e);
             default -> throw new ProtocolError("qemu does not expect " + e.getPayloadCase());
         }
     }
@@ -176,6 +177,14 @@ public final class Qemu extends ComponentBehavior {
         for (QemuConfig.MemoryDevice d : bySlot.values()) {
             String path = null;
             for (QemuConfig.MemoryBackend b : config.backends()) if (b.id().equals(d.memdev())) path = b.memPath().orElse(null);
+            boolean xen = false;
+            for (QemuConfig.MemoryBackend b : config.backends()) if (b.id().equals(d.memdev()) && b.qomType().equals("memory-backend-xen")) xen = true;
+            if (xen) {
+                // rfc-v4: the pages are host pmem Xen gives the guest; libxl maps them with
+                // XENMEM_populate_pmem_map after asking QEMU where it placed the device (QMP).
+                vnvdimms.add(new Vnvdimm(d, null));
+                continue;
+            }
             if (path == null) { die("nvdimm in slot %d: backend %s is not a memory-backend-file", d.slot(), d.memdev()); return; }
             vnvdimms.add(new Vnvdimm(d, path));
         }
@@ -188,6 +197,11 @@ public final class Qemu extends ComponentBehavior {
             return;
         }
         Vnvdimm v = vnvdimms.get(i);
+        if (v.path == null) {
+            log("qemu-%d: nvdimm in slot %d (memory-backend-xen) at gpa %#x: mapped by the toolstack", domid, v.dev.slot(), v.dev.address());
+            setupNext(i + 1);
+            return;
+        }
         long size = v.dev.backendSizeBytes();
         call(Roles.DOM0, Envelope.newBuilder().setFileMmap(FileMmap.newBuilder().setPath(v.path).setLen(size)
                 .setFlags(MAP_SHARED_VALIDATE | MAP_SYNC)), r1 -> {
@@ -251,6 +265,27 @@ public final class Qemu extends ComponentBehavior {
                 mapRuns(v, i + 1, k);
             });
         });
+    }
+
+    /**
+     * QMP: query-memory-devices lists each nvdimm as {"type":"nvdimm","data":{slot, id, addr, size,
+     * memdev, ...}} (what rfc-v4 libxl reads to map the pages). Other commands are not modelled here.
+     */
+    private void qmp(Envelope e) {
+        String json = e.getQmpCommand().getJson();
+        if (!json.replace(" ", "").contains("\"execute\":\"query-memory-devices\"")) {
+            reply(Envelope.newBuilder().setQmpReply(QmpReply.newBuilder().setError(true)
+                    .setJson("{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command is not modelled\"}}")));
+            return;
+        }
+        StringBuilder b = new StringBuilder("{\"return\": [");
+        for (int i = 0; i < vnvdimms.size(); i++) {
+            Vnvdimm v = vnvdimms.get(i);
+            if (i > 0) b.append(", ");
+            b.append(String.format(java.util.Locale.ROOT, "{\"type\": \"nvdimm\", \"data\": {\"slot\": %d, \"id\": \"%s\", \"addr\": %d, \"size\": %d, \"memdev\": \"/objects/%s\"}}",
+                    v.dev.slot(), v.dev.id().orElse(""), v.dev.address(), v.dev.regionSizeBytes(), v.dev.memdev()));
+        }
+        reply(Envelope.newBuilder().setQmpReply(QmpReply.newBuilder().setJson(b.append("]}").toString())));
     }
 
     private static Envelope.Builder mappingCall(int domid, long gfn, long mfn, long nr, int add) {

@@ -206,10 +206,9 @@ public final class TraceFormatter {
     private static String platformOp(PlatformOp p) {
         if (p.getUCase() != PlatformOp.UCase.PMEM_ADD) return "XENPF_" + p.getCmd();
         XenpfPmemAdd a = p.getPmemAdd();
-        StringBuilder b = new StringBuilder("XENPF_pmem_add spfn=").append(hex(a.getSpfn())).append(" epfn=").append(hex(a.getEpfn()));
-        if (a.getRsvEpfn() > a.getRsvSpfn()) b.append(" rsv=").append(hex(a.getRsvSpfn())).append('-').append(hex(a.getRsvEpfn()));
-        if (a.getDataEpfn() > a.getDataSpfn()) b.append(" data=").append(hex(a.getDataSpfn())).append('-').append(hex(a.getDataEpfn()));
-        return b.append(" pxm=").append(a.getPxm()).toString();
+        return "XENPF_pmem_add spfn=" + hex(a.getSpfn()) + " epfn=" + hex(a.getEpfn())
+                + " rsv_spfn=" + hex(a.getRsvSpfn()) + " rsv_epfn=" + hex(a.getRsvEpfn())
+                + " data_spfn=" + hex(a.getDataSpfn()) + " data_epfn=" + hex(a.getDataEpfn());
     }
 
     private static String memoryOp(MemoryOp m) {
@@ -222,6 +221,12 @@ public final class TraceFormatter {
                 String name = m.getCmd() == XENMEM_populate_physmap ? "XENMEM_populate_physmap" : "XENMEM_" + m.getCmd();
                 yield name + " dom=" + r.getDomid() + " nr_extents=" + r.getNrExtents() + " extent_order=" + r.getExtentOrder()
                         + (r.getExtentStartCount() > 0 ? " first_gpfn=" + hex(r.getExtentStart(0)) : "");
+            }
+            case PMEM_MAP -> {
+                XenPmemMap p = m.getPmemMap();
+                int start = m.getCmd() >>> MEMOP_EXTENT_SHIFT;
+                yield "XENMEM_populate_pmem_map dom=" + p.getDomid() + " mfn=" + hex(p.getMfn()) + " gfn=" + hex(p.getGfn())
+                        + " nr_mfns=" + Integer.toUnsignedString(p.getNrMfns()) + (start != 0 ? " (continued from " + start + ")" : "");
             }
             case ARG_NOT_SET -> "XENMEM_" + m.getCmd();
         };
@@ -267,6 +272,8 @@ public final class TraceFormatter {
                 }
             }
             case MEMORY_MAP -> b.append(" nr_entries=").append(r.getMemoryMap().getNrEntries());
+            case CONTINUATION_CMD -> b.append(" continue with cmd ").append(r.getContinuationCmd() & MEMOP_CMD_MASK)
+                    .append(" from ").append(r.getContinuationCmd() >>> MEMOP_EXTENT_SHIFT);
             case DM_OP -> { if (r.getDmOp().hasCreateIoreqServer()) b.append(" id=").append(r.getDmOp().getCreateIoreqServer().getId()); }
             case DATA -> b.append(' ').append(r.getData().size()).append(" bytes");
             default -> { }
@@ -318,9 +325,11 @@ public final class TraceFormatter {
             }
             case XL_PMEM_SETUP -> {
                 XlPmemSetup p = a.getXlPmemSetup();
+                // with from_namespace (profile seeds) the step is the probe where rfc-v1's Dom0 reports the namespace
                 yield p.getFromNamespace().isEmpty()
-                        ? "xl pmem-setup -m " + hex(p.getMgmtSmfn()) + " " + hex(p.getMgmtEmfn()) + " -d " + hex(p.getDataSmfn()) + " " + hex(p.getDataEmfn())
-                        : "xl pmem-setup --namespace " + p.getFromNamespace();
+                        ? "xl pmem-list -r; xl pmem-setup -m " + hex(p.getMgmtSmfn()) + " " + hex(p.getMgmtEmfn())
+                                + "; xl pmem-setup -d " + hex(p.getDataSmfn()) + " " + hex(p.getDataEmfn()) + " " + hex(p.getMgmtSmfn()) + " " + hex(p.getMgmtEmfn())
+                        : "probe pfn-xen " + p.getFromNamespace() + " (Dom0 reports it: XENPF_pmem_add)";
             }
             case MKFS -> "mkfs." + a.getMkfs().getType() + " " + a.getMkfs().getDev() + " && mount -o dax " + a.getMkfs().getDev() + " " + a.getMkfs().getMount();
             case CREATE_FILE -> "fallocate -l " + size(a.getCreateFile().getSizeBytes()) + " " + a.getCreateFile().getPath();

@@ -52,9 +52,16 @@ public final class ScenarioDriver implements Wire.Driver {
     /** The steps in progress and not answered yet, by tag (looked up only; closed in plan order). */
     private final java.util.TreeMap<Long, Planned> running = new java.util.TreeMap<>();
 
+    /**
+     * The `seeds` profile (rfc-v1): `pmem_setup: {from_namespace}` is the probe of a pfn-xen
+     * namespace, where Dom0's kernel reports it to Xen, so the step goes to Dom0, not to xl.
+     */
+    private final boolean reportAtProbe;
+
     public ScenarioDriver(Scenario scenario) {
         this.plan = plan(scenario);
         this.expected = scenario.getExpect().getStepFailuresList();
+        this.reportAtProbe = !"rfc-v4".equals(scenario.getDesign().getProfile());
     }
 
     /** The scenario's steps as they run (see {@link #plan}), without their numbers. */
@@ -117,7 +124,11 @@ public final class ScenarioDriver implements Wire.Driver {
             case POWER_ON -> "power on";
             case NDCTL -> "ndctl create-namespace --region=" + s.getNdctl().getRegion() + " --mode=" + s.getNdctl().getMode()
                     + (s.getNdctl().getMap().isEmpty() ? "" : " --map=" + s.getNdctl().getMap());
-            case PMEM_SETUP -> s.getPmemSetup().getFromNamespace().isEmpty() ? "xl pmem-setup" : "xl pmem-setup " + s.getPmemSetup().getFromNamespace();
+            case PMEM_SETUP -> s.getPmemSetup().getFromNamespace().isEmpty()
+                    ? String.format(java.util.Locale.ROOT, "xl pmem-setup -m %#x %#x && xl pmem-setup -d %#x %#x %#x %#x", s.getPmemSetup().getMgmtSmfn(),
+                            s.getPmemSetup().getMgmtEmfn(), s.getPmemSetup().getDataSmfn(), s.getPmemSetup().getDataEmfn(),
+                            s.getPmemSetup().getMgmtSmfn(), s.getPmemSetup().getMgmtEmfn())
+                    : "probe " + s.getPmemSetup().getFromNamespace() + " (XENPF_pmem_add)";
             case MKFS -> "mkfs." + s.getMkfs().getType() + " " + s.getMkfs().getDev() + " && mount -o dax " + s.getMkfs().getDev() + " " + s.getMkfs().getMount();
             case FILE -> "fallocate -l " + s.getFile().getSizeBytes() + " " + s.getFile().getPath();
             case XL_CREATE -> "xl create " + s.getXlCreate().getDomain().getName();
@@ -144,12 +155,12 @@ public final class ScenarioDriver implements Wire.Driver {
             Planned p = plan.get(next++);
             long tag = tag(p.step(), p.instance());
             if (answers(p.action())) running.put(tag, p);
-            out.add(inject(p, Envelope.newBuilder().setTag(tag)));
+            out.add(inject(p, Envelope.newBuilder().setTag(tag), reportAtProbe));
         }
         return out;
     }
 
-    private static Envelope.Builder inject(Planned p, Envelope.Builder base) {
+    private static Envelope.Builder inject(Planned p, Envelope.Builder base, boolean reportAtProbe) {
         Step s = p.action();
         // A switch expression: a step type added to the proto without a case here does not compile.
         return switch (s.getActionCase()) {
@@ -158,7 +169,7 @@ public final class ScenarioDriver implements Wire.Driver {
             case NDCTL -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setNdctlCreateNamespace(s.getNdctl()));
             case MKFS -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setMkfs(s.getMkfs()));
             case FILE -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setCreateFile(s.getFile()));
-            case PMEM_SETUP -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlPmemSetup(s.getPmemSetup()));
+            case PMEM_SETUP -> base.setTo(reportAtProbe && !s.getPmemSetup().getFromNamespace().isEmpty() ? Roles.DOM0 : Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlPmemSetup(s.getPmemSetup()));
             case XL_CREATE -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlCreate(s.getXlCreate()));
             case NVDIMM_HOTPLUG -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setNvdimmHotplug(s.getNvdimmHotplug()));
             case NVDIMM_UNPLUG -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setNvdimmUnplug(s.getNvdimmUnplug()));

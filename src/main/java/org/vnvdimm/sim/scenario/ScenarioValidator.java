@@ -42,7 +42,8 @@ public final class ScenarioValidator {
     public static final long MIN_MAX_DELIVERIES = 10;
 
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
-    public static final List<String> PROFILES = List.of("seeds");
+    /** design.profile: each follows one real branch field for field (README "Fidelity notes"). */
+    public static final List<String> PROFILES = List.of("seeds", "rfc-v4");
     public static final List<String> FRAMETABLES = List.of("pmem-mgmt", "boot-claim");
     public static final List<String> MAPPING_CHECKS = List.of("on", "off");
     public static final List<String> DISCOVERIES = List.of("dom0-reports");
@@ -74,6 +75,7 @@ public final class ScenarioValidator {
     static final List<Rule> RULES = List.of(
             ScenarioValidator::nameIsAnIdentifier,        // name required, [a-z0-9][a-z0-9._-]*
             ScenarioValidator::designChoicesAreKnown,     // profile, frametable, mapping_check, discovery
+            ScenarioValidator::stepsBelongToTheProfile,   // seeds: pmem_setup from_namespace, file vnvdimms; rfc-v4: explicit areas, type=mfn
             ScenarioValidator::ramIsUsable,               // ram_bytes >= 64 MiB, page aligned
             ScenarioValidator::dimmsAreWellFormed,        // >= 1 DIMM; size, label, handle, spa
             ScenarioValidator::stepsAreComplete,          // >= 1 step; each step's required fields
@@ -121,6 +123,54 @@ public final class ScenarioValidator {
         r.oneOfOrEmpty("design.iommu", s.getDesign().getIommu(), IOMMUS);
         r.oneOfOrEmpty("design.qemu", s.getDesign().getQemu(), QEMUS);
         r.oneOfOrEmpty("design.hotplug_report", s.getDesign().getHotplugReport(), HOTPLUG_REPORTS);
+    }
+
+    /**
+     * Each profile has only its branch's interfaces. `seeds` (rfc-v1): Dom0 reports a pfn-xen
+     * namespace with XENPF_pmem_add, so pmem_setup names the namespace; explicit areas are rfc-v4's
+     * `xl pmem-setup -m/-d`, and vnvdimms of type mfn are rfc-v4's xl syntax. `rfc-v4`: Dom0 sees no
+     * NFIT, so no namespace to name; vNVDIMMs are `type=mfn,backend=..,nr_pages=..`.
+     */
+    static void stepsBelongToTheProfile(Scenario s, Report r) {
+        boolean v4 = "rfc-v4".equals(s.getDesign().getProfile());
+        for (int i = 0; i < s.getStepsCount(); i++) {
+            List<Step> steps = s.getSteps(i).hasConcurrently() ? s.getSteps(i).getConcurrently().getStepsList() : List.of(s.getSteps(i));
+            for (int k = 0; k < steps.size(); k++) {
+                Step st = steps.get(k);
+                String p = s.getSteps(i).hasConcurrently() ? "steps[" + i + "].concurrently[" + k + "]" : "steps[" + i + "]";
+                if (st.hasPmemSetup()) {
+                    XlPmemSetup ps = st.getPmemSetup();
+                    boolean explicit = ps.getMgmtSmfn() != 0 || ps.getMgmtEmfn() != 0 || ps.getDataSmfn() != 0 || ps.getDataEmfn() != 0;
+                    if (!v4 && explicit) {
+                        r.rejectAs(p + ".pmem_setup", "from_namespace only under profile seeds (rfc-v1: Dom0 reports the pfn-xen namespace"
+                                + " with XENPF_pmem_add); explicit mgmt/data areas are `xl pmem-setup -m/-d` of profile rfc-v4", "explicit areas");
+                    }
+                    if (v4 && !ps.getFromNamespace().isEmpty()) {
+                        r.reject(p + ".pmem_setup.from_namespace", "explicit mgmt_smfn..data_emfn under profile rfc-v4 (Dom0 sees no NFIT,"
+                                + " so it has no namespace; from_namespace is profile seeds')", ps.getFromNamespace());
+                    }
+                }
+                if (!st.hasXlCreate()) continue;
+                DomainConfig d = st.getXlCreate().getDomain();
+                for (int v = 0; v < d.getVnvdimmsCount(); v++) {
+                    VnvdimmConfig vn = d.getVnvdimms(v);
+                    String vp = p + ".xl_create.domain.vnvdimms[" + v + "]";
+                    if (!v4 && !vn.getType().isEmpty()) {
+                        r.reject(vp + ".type", "no type under profile seeds (a DAX file); type=mfn is profile rfc-v4's", vn.getType());
+                    }
+                    if (v4 && !vn.getType().equals("mfn")) {
+                        r.rejectAs(vp + ".type", "mfn under profile rfc-v4 (vnvdimms = ['type=mfn,backend=..,nr_pages=..'])",
+                                vn.getType().isEmpty() ? "nothing" : vn.getType());
+                    }
+                    if (v4 && (vn.getBackend() == 0 || vn.getNrPages() == 0)) {
+                        r.rejectAs(vp, "backend (a start MFN) and nr_pages above 0", "backend " + hex(vn.getBackend()) + ", nr_pages " + Long.toUnsignedString(vn.getNrPages()));
+                    }
+                    if (v4 && vn.getLabelBytes() != 0) {
+                        r.reject(vp + ".label_bytes", "0 under profile rfc-v4 (its vNVDIMMs have no label area)", u64(vn.getLabelBytes()));
+                    }
+                }
+            }
+        }
     }
 
     static void countsHaveAPlaceholder(Scenario s, Report r) {
@@ -505,6 +555,7 @@ public final class ScenarioValidator {
         for (int k = 0; k < d.getVnvdimmsCount(); k++) {
             VnvdimmConfig v = d.getVnvdimms(k);
             String vp = p + ".vnvdimms[" + k + "]";
+            if (v.getType().equals("mfn")) continue;   // rfc-v4: checked by stepsBelongToTheProfile
             r.absolutePath(vp + ".file", v.getFile());
             labelArea(r, vp + ".label_bytes", v.getLabelBytes());
             if (v.getSlot() < -1) {

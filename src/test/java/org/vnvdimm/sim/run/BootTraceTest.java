@@ -39,34 +39,43 @@ class BootTraceTest {
     static boolean isPmemAddReply(Envelope e, long reqSeq) { return e.getInReplyTo() == reqSeq && e.hasHypercallRet(); }
 
     @Test
-    void everyRangeIsReportedBeforeAnyoneMapsOrTouchesIt() {
+    void dom0ReportsThePfnXenNamespaceAtItsProbeBeforeAnyoneMapsIt() {
+        // rfc-v1: nothing is reported at boot; Dom0 probes the region (it holds pmem in iomem_caps
+        // from boot), ndctl writes the pfn-xen info block, and the step pmem_setup stands for the
+        // probe where Dom0's Xen pmem component reports the namespace with XENPF_pmem_add.
+        long ndctl = boot.firstSeq(e -> e.hasAdminCommand() && e.getAdminCommand().hasNdctlCreateNamespace());
         Envelope add = boot.delivered().stream().filter(Envelope::hasPlatformOp).findFirst().orElseThrow();
         assertEquals(XENPF_pmem_add, add.getPlatformOp().getCmd());
-        long s = add.getPlatformOp().getPmemAdd().getSpfn(), t = add.getPlatformOp().getPmemAdd().getEpfn();
+        assertEquals(org.vnvdimm.contract.Roles.DOM0, add.getFrom());
+        assertEquals(1, boot.delivered().stream().filter(Envelope::hasPlatformOp).count(), "one report, for the one namespace");
+        XenpfPmemAdd a = add.getPlatformOp().getPmemAdd();
+        assertTrue(a.getSpfn() <= a.getRsvSpfn() && a.getRsvSpfn() < a.getRsvEpfn() && a.getRsvEpfn() <= a.getDataSpfn()
+                && a.getDataSpfn() < a.getDataEpfn() && a.getDataEpfn() <= a.getEpfn(), a.toString());
+        long pmemSetup = boot.firstSeq(e -> e.hasAdminCommand() && e.getAdminCommand().hasXlPmemSetup());
+        assertEquals(org.vnvdimm.contract.Roles.DOM0, boot.delivered().stream().filter(e -> e.getSeq() == pmemSetup).findFirst().orElseThrow().getTo(),
+                "under seeds the step goes to Dom0's kernel");
+        long ndctlAnswered = boot.answerTo(ndctl).getSeq();
+        assertTrue(ndctlAnswered < add.getSeq(), "ndctl answered at #" + ndctlAnswered + ", pmem_add at #" + add.getSeq());
+        long firstDom0Touch = boot.firstSeq(e -> e.hasMemAccess() && e.getFrom().equals(org.vnvdimm.contract.Roles.DOM0)
+                && (e.getMemAccess().getSpa() >>> 12) >= a.getSpfn() && (e.getMemAccess().getSpa() >>> 12) < a.getEpfn());
+        assertTrue(firstDom0Touch < add.getSeq(), "Dom0 probes before it reports (iomem_caps from boot)");
         Envelope granted = boot.answerTo(add.getSeq());
         assertEquals(0, granted.getHypercallRet().getRc());
-        long firstTouch = boot.firstSeq(e -> e.hasMemAccess() && (e.getMemAccess().getSpa() >>> 12) >= s && (e.getMemAccess().getSpa() >>> 12) < t);
         long firstMap = boot.firstSeq(e -> e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_memory_mapping);
-        assertTrue(granted.getSeq() < firstTouch, "report answered at #" + granted.getSeq() + ", first access #" + firstTouch);
         assertTrue(granted.getSeq() < firstMap);
-        // The admin's next command waits until nothing is in flight: Dom0's report of the power-on's
-        // ranges is answered before ndctl runs, and ndctl's namespace exists before xl pmem-setup.
-        long ndctl = boot.firstSeq(e -> e.hasAdminCommand() && e.getAdminCommand().hasNdctlCreateNamespace());
-        long pmemSetup = boot.firstSeq(e -> e.hasAdminCommand() && e.getAdminCommand().hasXlPmemSetup());
-        assertNotEquals(Long.MAX_VALUE, pmemSetup, "the boot runs xl pmem-setup");
-        assertTrue(granted.getSeq() < ndctl && boot.lastSeq(e -> e.hasPlatformOp()) < ndctl,
-                "pmem_add answered at #" + granted.getSeq() + ", ndctl at #" + ndctl);
-        long ndctlAnswered = boot.answerTo(ndctl).getSeq();
-        assertTrue(ndctlAnswered < pmemSetup, "ndctl answered at #" + ndctlAnswered + ", xl pmem-setup at #" + pmemSetup);
+        assertEquals(Long.MAX_VALUE, boot.firstSeq(e -> e.getSeq() > granted.getSeq() && e.hasMemAccess() && e.getFrom().equals(org.vnvdimm.contract.Roles.DOM0)
+                && (e.getMemAccess().getSpa() >>> 12) >= a.getRsvSpfn() && (e.getMemAccess().getSpa() >>> 12) < a.getRsvEpfn()),
+                "Dom0 leaves the reserved area alone once reported");
     }
 
     @Test
-    void xenWritesPmemOnlyAfterPmemSetupHandedItAnArea() {
-        long setup = boot.firstSeq(e -> e.hasSysctl() && e.getSysctl().getNvdimm().getPmemSetup().getType() == PMEM_REGION_TYPE_MGMT);
+    void xenWritesPmemOnlyAfterPmemAddHandedItAnArea() {
+        long setup = boot.firstSeq(e -> e.hasPlatformOp() && e.getPlatformOp().hasPmemAdd());
         long firstXenPmemWrite = boot.firstSeq(e -> e.hasMemAccess() && e.getMemAccess().getInitiatorDomid() == DOMID_XEN
                 && e.getMemAccess().getSpa() >= 0x280000000L);
-        assertTrue(setup < firstXenPmemWrite, "pmem_setup #" + setup + ", Xen's first pmem write #" + firstXenPmemWrite);
+        assertTrue(setup < firstXenPmemWrite, "pmem_add #" + setup + ", Xen's first pmem write #" + firstXenPmemWrite);
         assertNotEquals(Long.MAX_VALUE, firstXenPmemWrite, "Xen does write its frame table, after the hand-over");
+        assertEquals(Long.MAX_VALUE, boot.firstSeq(Envelope::hasSysctl), "rfc-v1 has no XEN_SYSCTL_nvdimm_op");
     }
 
     @Test

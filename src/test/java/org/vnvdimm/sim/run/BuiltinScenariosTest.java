@@ -35,6 +35,33 @@ class BuiltinScenariosTest {
     }
 
     @Test
+    void bootRfcV4PassesWithXenParsingTheNfitAndTheGuestsPagesFromPopulatePmemMap() {
+        Runs.Run r = Runs.run(sim, Runs.builtin("boot-rfc-v4"), 1);
+        assertTrue(r.result().passed(), r.result().summary().getOutcome() + " " + r.result().verdicts());
+        assertTrue(r.result().verdicts().isEmpty());
+        for (org.vnvdimm.proto.StepOutcome o : r.result().steps()) assertEquals(0, o.getRc(), o.toString());
+        assertTrue(r.trace().stream().flatMap(t -> t.getObservedList().stream())
+                .anyMatch(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("data-readback") && o.getGuestCheck().getOk()));
+        // rfc-v4: no XENPF_pmem_add, no memory_mapping; Dom0 got TFIN, not the NFIT
+        assertEquals(Long.MAX_VALUE, r.firstSeq(Envelope::hasPlatformOp));
+        assertEquals(Long.MAX_VALUE, r.firstSeq(e -> e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_memory_mapping));
+        Envelope start = r.delivered().stream().filter(e -> e.hasDomainStart() && e.getDomainStart().getDomid() == 0).findFirst().orElseThrow();
+        assertTrue(start.getDomainStart().getAcpiTablesList().stream().noneMatch(t -> t.getSignature().equals("NFIT")));
+        // the admin lists RAW regions before pmem_setup; the pages come with -ERESTART continuations
+        long list = r.firstSeq(e -> e.hasSysctl() && e.getSysctl().getNvdimm().hasPmemRegions());
+        long setup = r.firstSeq(e -> e.hasSysctl() && e.getSysctl().getNvdimm().hasPmemSetup());
+        assertTrue(list < setup);
+        List<Envelope> pops = r.delivered().stream().filter(e -> e.hasMemoryOp() && e.getMemoryOp().hasPmemMap()).toList();
+        assertTrue(pops.size() > 1, "continued at least once");
+        for (int i = 0; i + 1 < pops.size(); i++) {
+            assertEquals(Errno.ERESTART.neg(), r.answerTo(pops.get(i).getSeq()).getHypercallRet().getRc());
+        }
+        assertEquals(0, r.answerTo(pops.get(pops.size() - 1).getSeq()).getHypercallRet().getRc());
+        long qmp = r.firstSeq(Envelope::hasQmpCommand);
+        assertTrue(qmp < pops.get(0).getSeq(), "libxl asks QEMU where the device went before mapping it");
+    }
+
+    @Test
     void bootClaimBreaksBootSafetyAtXensBootWrite() {
         Runs.Run r = Runs.run(sim, Runs.builtin("boot-claim"), 1);
         Verdict v = r.result().verdicts().get(0);
@@ -79,9 +106,10 @@ class BuiltinScenariosTest {
     }
 
     @Test
-    void aTooSmallManagementAreaIsEnospcAndTheGuestNeverBoots() {
+    void aTooSmallReservedAreaIsEinvalAndTheGuestNeverBoots() {
         Runs.Run r = Runs.run(sim, Runs.builtin("mgmt-too-small"), 1);
-        assertTrue(r.result().steps().stream().anyMatch(s -> s.getRc() == Errno.ENOSPC.neg()), r.result().steps().toString());
+        // rfc-v1's pmem_add_check(): check_reserved_size() failing is -EINVAL
+        assertTrue(r.result().steps().stream().anyMatch(s -> s.getStep() == 3 && s.getRc() == Errno.EINVAL.neg()), r.result().steps().toString());
         assertEquals(List.of("liveness"), r.result().firedOracles().stream().toList());
         long refused = r.firstSeq(e -> e.hasHypercallRet() && e.getHypercallRet().getRc() == Errno.EPERM.neg() && e.getTo().equals("qemu-1"));
         assertNotEquals(Long.MAX_VALUE, refused, "QEMU's mapping of a never-handed-over data area is refused");

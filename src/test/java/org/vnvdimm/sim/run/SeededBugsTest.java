@@ -172,17 +172,19 @@ class SeededBugsTest {
 
     @Test
     void isolation_xenLetsDom0WriteTheManagementAreaItWithdrew() throws Exception {
-        // The admin hands Xen an area where mkfs will write its superblock. Real Xen refuses Dom0's
-        // store (-EPERM); this one forwards it to the bus anyway.
+        // A Dom0 whose mkfs stores its superblock into the reserved area Xen took with pmem_add. Real
+        // Xen refuses Dom0's store (-EPERM); this one forwards it to the bus anyway.
         Scenario base = org.vnvdimm.sim.platform.Dom0WithdrawnAreaTest.scenario();
         Scenario s = base.toBuilder().clearExpect().build();   // this Xen lets mkfs succeed
-        Runs.Run r = run(s, brokenOut(Roles.XEN, (in, out) -> !in.hasMemAccess() || !in.getFrom().equals(Roles.DOM0) ? out
+        UnaryOperator<Wire.ComponentFactory> xen = brokenOut(Roles.XEN, (in, out) -> !in.hasMemAccess() || !in.getFrom().equals(Roles.DOM0) ? out
                 : mapSent(out, e -> e.hasMemAccessDone() && e.getMemAccessDone().getRc() < 0
                         ? Envelope.newBuilder().setFrom(Roles.XEN).setTo(Roles.PLATFORM).setTag(e.getTag())
                                 .setMemAccess(in.getMemAccess().toBuilder().setInitiatorDomid(0)).build()
-                        : e)));
+                        : e));
+        UnaryOperator<Wire.ComponentFactory> dom0 = org.vnvdimm.sim.platform.Dom0WithdrawnAreaTest.misdirectedMkfs();
+        Runs.Run r = run(s, f -> xen.apply(dom0.apply(f)));
         Verdict v = caught(r, "isolation", r.firstSeq(e -> bus(e) && e.getMemAccess().getInitiatorDomid() == 0
-                && e.getMemAccess().getSpa() >= (0x28a200L << PAGE_SHIFT) && e.getMemAccess().getSpa() < (0x294200L << PAGE_SHIFT)));
+                && e.getMemAccess().getSpa() == org.vnvdimm.sim.platform.Dom0WithdrawnAreaTest.SUPERBLOCK));
         assertTrue(v.getDetail().startsWith("d0 wrote MFNs"), v.getDetail());
     }
 
@@ -342,31 +344,53 @@ class SeededBugsTest {
 
     // ------------------------------------------------------------------ report-before-map
 
-    @Test
-    void reportBeforeMap_dom0ProbesAHotAddedDimmBeforeReportingIt() {
-        // hotplug-host with a Dom0 that reads the new range's info block as soon as _FIT returns
+    /** hotplug-host with a second DIMM hot-added right after the first; nobody ever reports the second. */
+    static Scenario twoHotDimms() {
         Scenario s = Runs.builtin("hotplug-host");
-        HotplugDimm h = s.getStepsList().stream().filter(Step::hasHotplugDimm).findFirst().orElseThrow().getHotplugDimm();
-        long[] spa = {new PlatformModel(s.getPlatform()).hotplug(h.getHandle(), h.getSpa(), h.getSizeBytes(), h.getPxm(), h.getLabelBytes()).spa()};
-        boolean[] done = {false};
-        Runs.Run r = run(s, brokenOut(Roles.DOM0, (in, out) -> {
-            if (!in.hasAcpiEvalResult() || done[0]) return out;
-            done[0] = true;
-            // sent before anything else Dom0 sends on this delivery, so ahead of its report
-            return out.toBuilder().addSent(0, Envelope.newBuilder().setFrom(Roles.DOM0).setTo(Roles.XEN).setTag(1L << 40)
-                    .setMemAccess(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(spa[0] + PAGE_SIZE).setLen(PAGE_SIZE)
-                            .setInitiatorDomid(0).setReplyTo(Roles.DOM0).setReplyTag(1L << 40))).build();
-        }));
-        caught(r, "report-before-map", r.firstSeq(e -> bus(e) && e.getMemAccess().getSpa() == spa[0] + PAGE_SIZE));
+        int at = 0;
+        while (!s.getSteps(at).hasHotplugDimm()) at++;
+        HotplugDimm first = s.getSteps(at).getHotplugDimm();
+        Step second = Step.newBuilder().setHotplugDimm(first.toBuilder().setHandle(first.getHandle() + 1).setSpa(0)).build();
+        List<Step> steps = new ArrayList<>(s.getStepsList());
+        steps.add(at + 1, second);
+        return s.toBuilder().clearSteps().addAllSteps(steps).clearExpect().build();
+    }
+
+    static long secondHotSpa(Scenario s) {
+        PlatformModel m = new PlatformModel(s.getPlatform());
+        long spa = -1;
+        for (Step st : s.getStepsList()) {
+            if (st.hasHotplugDimm()) {
+                HotplugDimm h = st.getHotplugDimm();
+                spa = m.hotplug(h.getHandle(), h.getSpa(), h.getSizeBytes(), h.getPxm(), h.getLabelBytes()).spa();
+            }
+        }
+        return spa;
     }
 
     @Test
-    void reportBeforeMap_theAfterMapDesign() {
-        Scenario s = Runs.builtin("hotplug-host-map-first").toBuilder().clearExpect().build();
-        Runs.Run r = run(s, UnaryOperator.identity());
-        long hot = new PlatformModel(s.getPlatform()).dimms().get(0).emfn();
-        caught(r, "report-before-map", r.firstSeq(e -> bus(e) && e.getMemAccess().getInitiatorDomid() == 0
-                && (e.getMemAccess().getSpa() >>> PAGE_SHIFT) >= hot));
+    void reportBeforeMap_xenLaysTablesOverADimmNobodyReported() {
+        Scenario s = twoHotDimms();
+        long spa = secondHotSpa(s);
+        boolean[] done = {false};
+        // when Dom0 reports the first hot-added DIMM, this Xen also writes into the second one
+        Runs.Run r = run(s, brokenOut(Roles.XEN, (in, out) -> {
+            if (!in.hasPlatformOp() || done[0]) return out;
+            done[0] = true;
+            return out.toBuilder().addSent(Envelope.newBuilder().setFrom(Roles.XEN).setTo(Roles.PLATFORM).setTag(1L << 40)
+                    .setMemAccess(MemAccess.newBuilder().setOp(MemAccess.Op.FILL).setSpa(spa).setLen(PAGE_SIZE)
+                            .setFillTag("xen-frametable+m2p").setInitiatorDomid(DOMID_XEN))).build();
+        }));
+        caught(r, "report-before-map", r.firstSeq(e -> bus(e) && e.getMemAccess().getSpa() == spa));
+    }
+
+    @Test
+    void reportBeforeMap_aGuestAccessLandsInADimmNobodyReported() {
+        Scenario s = twoHotDimms();
+        long spa = secondHotSpa(s);
+        Runs.Run r = run(s, brokenOut(Roles.XEN, (in, out) -> !in.hasGuestMemAccess() || !vnvdimmGpa(in.getGuestMemAccess().getGpa()) ? out
+                : mapSent(out, e -> e.hasMemAccess() ? e.toBuilder().setMemAccess(e.getMemAccess().toBuilder().setSpa(spa)).build() : e)));
+        caught(r, "report-before-map", r.firstSeq(e -> bus(e) && e.getMemAccess().getSpa() == spa && e.getMemAccess().getInitiatorDomid() != DOMID_XEN));
     }
 
     // ------------------------------------------------------------------ and the unbroken control

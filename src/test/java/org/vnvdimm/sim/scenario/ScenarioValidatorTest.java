@@ -3,6 +3,7 @@ package org.vnvdimm.sim.scenario;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vnvdimm.sim.scenario.ScenarioTexts.fails;
 import static org.vnvdimm.sim.scenario.ScenarioTexts.with;
 
@@ -38,7 +39,7 @@ class ScenarioValidatorTest {
     @Test
     void designChoicesMustBeKnown() {
         ScenarioException profile = fails(with("profile: seeds", "profile: rfc-v3"), 6, 12, "design.profile", "'rfc-v3'");
-        assertEquals("one of seeds (or leave it out)", profile.expected());
+        assertEquals("one of seeds, rfc-v4 (or leave it out)", profile.expected());
         ScenarioException frametable = fails(with("frametable: pmem-mgmt", "frametable: in-ram"), 7, 15, "design.frametable", "'in-ram'");
         assertEquals("one of pmem-mgmt, boot-claim (or leave it out)", frametable.expected());
         ScenarioException check = fails(with("mapping_check: on", "mapping_check: maybe"), 8, 18, "design.mapping_check", "'maybe'");
@@ -75,6 +76,32 @@ class ScenarioValidatorTest {
         Scenario s = ScenarioLoader.parse(with("design:\n  profile: seeds\n  frametable: pmem-mgmt\n  mapping_check: on\n"
                 + "  discovery: dom0-reports\n", ""), "t.yaml");
         assertEquals("", s.getDesign().getProfile());
+    }
+
+    @Test
+    void explicitPmemAreasAreRfcV4sAndRefusedUnderSeedsAtTheirLine() {
+        ScenarioException e = fails(with("      from_namespace: namespace0.0", "      mgmt_smfn: 0x280002\n      mgmt_emfn: 0x28a200\n"
+                + "      data_smfn: 0x28a200\n      data_emfn: 0x680000"), 26, 7, "steps[2].pmem_setup", "explicit areas");
+        assertEquals("t.yaml:26:7: steps[2].pmem_setup: expected from_namespace only under profile seeds (rfc-v1: Dom0 reports the"
+                + " pfn-xen namespace with XENPF_pmem_add); explicit mgmt/data areas are `xl pmem-setup -m/-d` of profile rfc-v4,"
+                + " got explicit areas", e.getMessage());
+        // the same areas load under rfc-v4, where from_namespace is refused instead
+        fails(with("  profile: seeds", "  profile: rfc-v4"), 26, 23, "steps[2].pmem_setup.from_namespace", "'namespace0.0'");
+    }
+
+    @Test
+    void mfnVnvdimmsAreRfcV4sAndFilesAreSeeds() {
+        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.parse(
+                with("          - file: /mnt/pmem0/vm1.img", "          - type: mfn\n            backend: 0x28a000\n            nr_pages: 16384\n            file: /mnt/pmem0/vm1.img"),
+                "t.yaml"));
+        assertEquals("steps[5].xl_create.domain.vnvdimms[0].type", e.field());
+        assertEquals("'mfn'", e.got());
+        ScenarioException v4 = assertThrows(ScenarioException.class, () -> ScenarioLoader.parse(
+                with("  profile: seeds", "  profile: rfc-v4"), "t.yaml"));
+        java.util.List<String> all = new java.util.ArrayList<>();
+        all.add(v4.field());
+        for (ScenarioException x : v4.additional()) all.add(x.field());
+        assertTrue(all.contains("steps[5].xl_create.domain.vnvdimms[0].type"), all.toString());
     }
 
     // ------------------------------------------------------------ platform

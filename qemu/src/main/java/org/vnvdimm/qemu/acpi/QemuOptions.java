@@ -97,7 +97,9 @@ public final class QemuOptions {
             "memory-backend-ram", Set.of(),
             "memory-backend-file", Set.of("mem-path", "align", "offset", "discard-data", "pmem", "readonly", "rom"),
             "memory-backend-memfd", Set.of("hugetlb", "hugetlbsize", "seal"),
-            "memory-backend-shm", Set.of());
+            "memory-backend-shm", Set.of(),
+            // rfc-v4 QEMU: host pmem Xen gives the guest directly (libxl maps it); QEMU only places it
+            "memory-backend-xen", Set.of("host-addr"));
     /** Devices that take device-memory space; their placement is not modelled. */
     private static final Pattern UNMODELLED_MEMORY_DEVICE = Pattern.compile(
             "virtio-mem.*|virtio-pmem.*|hv-balloon|cxl-type3|sgx-epc");
@@ -504,6 +506,7 @@ public final class QemuOptions {
                 Optional<String> memPath = Optional.ofNullable(kv.get("mem-path"));
                 switch (type) {
                     case "memory-backend-ram" -> align = ANON_RAM_ALIGN_BYTES;
+                    case "memory-backend-xen" -> align = HOST_PAGE_SIZE_BYTES;
                     case "memory-backend-file" -> {
                         if (memPath.isEmpty() || memPath.get().isEmpty()) {
                             throw new QemuOptionException(opt, "mem-path", "mem-path property not set");
