@@ -24,6 +24,8 @@ public final class Domain {
     /** RAM frames this domain owns, as runs {mfn, nr} (returned to the heap on destroy). */
     public final List<long[]> ramRuns = new ArrayList<>();
     public final List<IoreqServer> ioreqServers = new ArrayList<>();
+    /** The levels of the 16 ISA IRQ lines a device model drives (hvm_irq's isa_irq bitmap). */
+    public int isaIrqAsserted;
 
     public static final class IoreqServer {
         public final int id;
