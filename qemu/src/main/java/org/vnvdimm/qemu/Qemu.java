@@ -111,8 +111,10 @@ public final class Qemu extends ComponentBehavior {
 
     private final int domid;
     private QemuConfig config;
-    /** The command line QEMU was started with (without -xen-domid), plus what QMP added since. */
+    /** The command line QEMU was started with (without -xen-domid), plus every object and device QMP placed since. */
     private final List<String> argv = new ArrayList<>();
+    /** The same without the devices still being mapped: what the guest's FIT describes. */
+    private final List<String> pluggedArgv = new ArrayList<>();
     /** Label areas by slot, as the _DSM emulation finds them (hot-added devices join). */
     private final TreeMap<Integer, LabelArea> labelAreas = new TreeMap<>();
     /** PIIX4 PM GPE0 block (0xafe0): status and enable, 16 bits each. */
@@ -179,6 +181,7 @@ public final class Qemu extends ComponentBehavior {
             if (s.getArgv(i).equals("-xen-domid") && i + 1 < s.getArgvCount()) { i++; continue; }
             argv.add(s.getArgv(i));
         }
+        pluggedArgv.addAll(argv);
         try {
             config = QemuOptions.parse(argv);
         } catch (QemuOptionException ex) {
@@ -609,9 +612,14 @@ public final class Qemu extends ComponentBehavior {
         }
     }
 
+    /** Answer a command and take the next. */
     private void qmpAnswer(Envelope request, String json) {
-        replyTo(request, Envelope.newBuilder().setQmpReply(QmpReply.newBuilder().setJson(json).setError(json.startsWith("{\"error\""))));
+        qmpReply(request, json);
         qmpNext();
+    }
+
+    private void qmpReply(Envelope request, String json) {
+        replyTo(request, Envelope.newBuilder().setQmpReply(QmpReply.newBuilder().setJson(json).setError(json.startsWith("{\"error\""))));
     }
 
     /** A QMP argument as a QEMU option value (integers decimal, booleans on/off). */
@@ -650,6 +658,8 @@ public final class Qemu extends ComponentBehavior {
         }
         argv.add("-object");
         argv.add(value);
+        pluggedArgv.add("-object");
+        pluggedArgv.add(value);
         log("qemu-%d: object_add %s", domid, value);
         qmpAnswer(e, org.vnvdimm.contract.QmpJson.RETURN_EMPTY);
     }
@@ -683,14 +693,22 @@ public final class Qemu extends ComponentBehavior {
             qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "nvdimm: backend " + args.get("memdev") + " is not a memory-backend-file"));
             return;
         }
+        // The device is realized (slot and address taken) now; later device_adds place around it.
+        // Its option is kept with that slot and address, so the FIT built from plugged devices
+        // only gives every device the place it was given.
+        String placed = value + String.format(java.util.Locale.ROOT, ",slot=%d,addr=%d", dev.slot(), dev.address());
+        if (value.contains(",slot=") || value.contains(",addr=")) placed = value;
+        final String pinned = placed;
+        argv.add("-device");
+        argv.add(pinned);
         Vnvdimm v = new Vnvdimm(dev, path);
-        final QemuConfig plugged = next;
         log("qemu-%d: device_add nvdimm %s: slot %d at gpa %#x, %d bytes, label area %d bytes", domid, value, dev.slot(), dev.address(),
                 dev.regionSizeBytes(), dev.labelSizeBytes());
+        qmpNext();   // the monitor takes the next command; mapping the file goes on under Xen
         setupOne(v, () -> {
-            config = plugged;
-            argv.add("-device");
-            argv.add(value);
+            pluggedArgv.add("-device");
+            pluggedArgv.add(pinned);
+            config = QemuOptions.parse(pluggedArgv);
             vnvdimms.add(v);
             vnvdimms.sort(java.util.Comparator.comparingInt(x -> x.dev.slot()));
             labelAreas.put(v.dev.slot(), v.labels != null ? v.labels : org.vnvdimm.qemu.acpi.LabelAreas.none());
@@ -698,10 +716,14 @@ public final class Qemu extends ComponentBehavior {
             gpe0Status |= ACPI_NVDIMM_HOTPLUG_STATUS;
             log("qemu-%d: nvdimm plugged: FIT rebuilt (%d bytes), dirty; devices %s; GPE0.4 status set, GPE0 enable %#x: SCI %s", domid,
                     fit.currentFit().length, deviceList(), gpe0Enable, (gpe0Status & gpe0Enable) != 0 ? "raised" : "stays low");
-            updateSci(() -> qmpAnswer(e, org.vnvdimm.contract.QmpJson.RETURN_EMPTY));
+            updateSci(() -> qmpReply(e, org.vnvdimm.contract.QmpJson.RETURN_EMPTY));
         }, msg -> {
+            // Unrealized: its slot and address are free again.
+            for (int i = argv.size() - 1; i > 0; i--) {
+                if (argv.get(i).equals(pinned) && argv.get(i - 1).equals("-device")) { argv.remove(i); argv.remove(i - 1); break; }
+            }
             log("qemu-system-i386: device_add nvdimm: %s", msg);
-            qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", msg));
+            qmpReply(e, org.vnvdimm.contract.QmpJson.error("GenericError", msg));
         });
     }
 
