@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.vnvdimm.contract.ComponentBehavior;
 import org.vnvdimm.contract.Errno;
+import org.vnvdimm.contract.QmpJson;
 import org.vnvdimm.contract.Roles;
 import org.vnvdimm.proto.*;
 
@@ -40,6 +41,10 @@ public final class Toolstack extends ComponentBehavior {
         long dmAcpiAddr;
         long dmAcpiBytes;
         boolean unpaused;
+        /** vNVDIMMs xl has named so far (xen_nvdimm1..N; hot-added ones continue the count). */
+        int nvdimmsNamed;
+        /** The QEMU id of the vNVDIMM in each known slot. */
+        final TreeMap<Integer, String> idBySlot = new TreeMap<>();
 
         Guest(DomainConfig cfg, Envelope request) {
             this.cfg = cfg;
@@ -65,6 +70,8 @@ public final class Toolstack extends ComponentBehavior {
                 switch (a.getCmdCase()) {
                     case XL_PMEM_SETUP -> pmemSetup(e, a.getXlPmemSetup());
                     case XL_CREATE -> create(e, a.getXlCreate().getDomain());
+                    case NVDIMM_HOTPLUG -> nvdimmHotplug(e, a.getNvdimmHotplug());
+                    case NVDIMM_UNPLUG -> nvdimmUnplug(e, a.getNvdimmUnplug());
                     default -> throw new ProtocolError("xl cannot run " + a.getCmdCase());
                 }
             }
@@ -280,7 +287,9 @@ public final class Toolstack extends ComponentBehavior {
         long devices = 0;
         for (long s : sizes) devices += (s + (1L << 30) - 1) & -(1L << 30);
         // Memory devices the user added with device_model_args need slots and maxmem room too.
-        int slots = sizes.size();
+        // Slots kept free for nvdimm_hotplug, 1 GiB of maxmem each. [inferred]
+        int slots = sizes.size() + g.cfg.getHotplugSlots();
+        devices += (long) g.cfg.getHotplugSlots() << 30;
         List<String> extra = g.cfg.getDeviceModelArgsList();
         for (int i = 0; i + 1 < extra.size(); i++) {
             String opt = extra.get(i), val = extra.get(i + 1);
@@ -413,6 +422,109 @@ public final class Toolstack extends ComponentBehavior {
         hypercall(domctl(XEN_DOMCTL_unpausedomain, g.domid, Domctl.newBuilder().setNone(DomctlNone.getDefaultInstance())), r -> {
             if (r.getRc() != 0) { fail(g, r.getRc(), "unpause"); return; }
             done(g.request, 0, "d" + g.domid + " (" + g.cfg.getName() + ") running");
+        });
+    }
+
+    // ------------------------------------------------------------------ vNVDIMM hotplug through QMP
+
+    /** A domain by name, as xl's find_domain resolves it; null if none. */
+    private Guest byName(String name) {
+        for (Guest g : guests.values()) if (g.cfg.getName().equals(name)) return g;
+        return null;
+    }
+
+    /**
+     * xl's answer to an unknown domain: find_domain prints "NAME is an invalid domain identifier
+     * (rc=-6)" (libxl's ERROR_INVAL) and exits 1; the step fails with -EINVAL.
+     */
+    private boolean unknownDomain(Envelope req, String name, Guest g) {
+        if (g != null && g.unpaused) return false;
+        done(req, Errno.EINVAL.neg(), name + " is an invalid domain identifier (rc=-6)");
+        return true;
+    }
+
+    /**
+     * A QMP error ends the command: libxl logs "received an error message from QMP server: DESC"
+     * and fails with ERROR_FAIL, xl exits 1; QMP errors carry no errno, so the step fails with
+     * -EINVAL [inferred].
+     */
+    private boolean qmpFailed(Envelope req, Guest g, QmpReply r) {
+        if (!r.getError()) return false;
+        String desc = r.getJson();
+        try {
+            Object err = QmpJson.parse(r.getJson()).get("error");
+            if (err instanceof java.util.Map<?, ?> m && m.get("desc") != null) desc = String.valueOf(m.get("desc"));
+        } catch (QmpJson.JsonError ex) {
+            // keep the raw answer
+        }
+        done(req, Errno.EINVAL.neg(), "libxl: error: libxl_qmp.c: Domain " + g.domid + ":received an error message from QMP server: " + desc);
+        return true;
+    }
+
+    /** The ids xl gave its boot vNVDIMMs, by the slot QEMU gives them (explicit, else first free in order). */
+    private static void knowBootSlots(Guest g) {
+        if (g.nvdimmsNamed > 0) return;
+        java.util.BitSet used = new java.util.BitSet();
+        for (VnvdimmConfig v : g.cfg.getVnvdimmsList()) if (v.hasSlot()) used.set(v.getSlot());
+        for (int i = 0; i < g.cfg.getVnvdimmsCount(); i++) {
+            VnvdimmConfig v = g.cfg.getVnvdimms(i);
+            int slot = v.hasSlot() ? v.getSlot() : used.nextClearBit(0);
+            used.set(slot);
+            g.idBySlot.put(slot, "xen_nvdimm" + (i + 1));
+        }
+        g.nvdimmsNamed = g.cfg.getVnvdimmsCount();
+    }
+
+    /**
+     * nvdimm_hotplug: stat the backing file (its size is the backend's size), then QMP
+     * object_add memory-backend-file and device_add nvdimm to the domain's QEMU.
+     */
+    private void nvdimmHotplug(Envelope req, NvdimmHotplug h) {
+        Guest g = byName(h.getDomain());
+        if (unknownDomain(req, h.getDomain(), g)) return;
+        knowBootSlots(g);
+        call(Roles.DOM0, Envelope.newBuilder().setFileStat(FileStat.newBuilder().setPath(h.getFile())), r -> {
+            FileStatReply st = r.getFileStatReply();
+            if (st.getRc() != 0) { done(req, st.getRc(), "xl: " + h.getFile() + ": " + Errno.name(st.getRc())); return; }
+            int n = ++g.nvdimmsNamed;
+            String mem = "mem" + n, id = "xen_nvdimm" + n;
+            java.util.Map<String, Object> obj = new java.util.LinkedHashMap<>();
+            obj.put("qom-type", "memory-backend-file");
+            obj.put("id", mem);
+            obj.put("mem-path", h.getFile());
+            obj.put("size", st.getSizeBytes());
+            obj.put("share", true);
+            if (st.getSizeBytes() % (2L << 20) == 0) obj.put("align", 2L << 20);
+            call(Roles.qemu(g.domid), Envelope.newBuilder().setQmpCommand(QmpCommand.newBuilder().setJson(QmpJson.command("object_add", obj))), r1 -> {
+                if (qmpFailed(req, g, r1.getQmpReply())) return;
+                java.util.Map<String, Object> dev = new java.util.LinkedHashMap<>();
+                dev.put("driver", "nvdimm");
+                dev.put("id", id);
+                dev.put("memdev", mem);
+                if (h.getLabelBytes() > 0) dev.put("label-size", h.getLabelBytes());
+                if (h.hasSlot()) dev.put("slot", (long) h.getSlot());
+                if (h.getNode() > 0) dev.put("node", (long) h.getNode());
+                call(Roles.qemu(g.domid), Envelope.newBuilder().setQmpCommand(QmpCommand.newBuilder().setJson(QmpJson.command("device_add", dev))), r2 -> {
+                    if (qmpFailed(req, g, r2.getQmpReply())) return;
+                    if (h.hasSlot()) g.idBySlot.put(h.getSlot(), id);
+                    done(req, 0, "d" + g.domid + " (" + g.cfg.getName() + "): nvdimm " + id + " added (" + h.getFile() + ")");
+                });
+            });
+        });
+    }
+
+    /** nvdimm_unplug: QMP device_del of the vNVDIMM in that slot (QEMU refuses it). */
+    private void nvdimmUnplug(Envelope req, NvdimmUnplug u) {
+        Guest g = byName(u.getDomain());
+        if (unknownDomain(req, u.getDomain(), g)) return;
+        knowBootSlots(g);
+        String id = g.idBySlot.get(u.getSlot());
+        if (id == null) { done(req, Errno.ENODEV.neg(), "xl: " + u.getDomain() + " has no vNVDIMM in slot " + u.getSlot()); return; }
+        call(Roles.qemu(g.domid), Envelope.newBuilder().setQmpCommand(QmpCommand.newBuilder().setJson(QmpJson.command("device_del",
+                java.util.Map.of("id", id)))), r -> {
+            if (qmpFailed(req, g, r.getQmpReply())) return;
+            g.idBySlot.remove(u.getSlot());
+            done(req, 0, "d" + g.domid + ": " + id + " removed");
         });
     }
 

@@ -62,14 +62,30 @@ public final class Guest extends ComponentBehavior {
     private long mema;
     private byte[] dsmPage = new byte[DsmPage.PAGE_SIZE_BYTES];
     private boolean started;
+    /** Whether hvmloader's DSDT has \_GPE._E04 (design guest_gpe: e04); Xen 4.10's has _E01 and _E02 only. */
+    private final boolean gpeE04;
+    /** The GPE0 enable bits the OS set: one per \_GPE method its DSDT has. */
+    private int gpe0Enabled;
+    /** The OS is booting or handling an ACPI event; an SCI waits until it is done. */
+    private boolean osBusy = true;
+    private boolean sciPending;
+
+    /** GPE0 bits with a method in Xen 4.10's DSDT for qemu-xen (mk_dsdt.c): _E01 (PCI hotplug), _E02 (CPU hotplug). */
+    static final int XEN_DSDT_GPES = 0x06;
 
     public static Behavior<Envelope> create(ActorRef<StepResult> wire, int domid) {
-        return Behaviors.setup(ctx -> new Guest(ctx, wire, domid));
+        return create(wire, domid, Design.getDefaultInstance());
     }
 
-    private Guest(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, int domid) {
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, int domid, Design design) {
+        boolean e04 = design.getGuestGpe().equals("e04");
+        return Behaviors.setup(ctx -> new Guest(ctx, wire, domid, e04));
+    }
+
+    private Guest(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, int domid, boolean gpeE04) {
         super(ctx, Roles.guest(domid), wire);
         this.domid = domid;
+        this.gpeE04 = gpeE04;
     }
 
     @Override
@@ -78,6 +94,10 @@ public final class Guest extends ComponentBehavior {
             if (started) throw new ProtocolError("vcpu0 started twice");
             started = true;
             hvmloader();
+            return;
+        }
+        if (e.hasGuestInterrupt() && e.getFrom().equals(Roles.XEN)) {
+            interrupt(e.getGuestInterrupt());
             return;
         }
         throw new ProtocolError("the guest does not expect " + e.getPayloadCase() + " from " + e.getFrom());
@@ -206,7 +226,26 @@ public final class Guest extends ComponentBehavior {
             if (t.getSignature().equals("NFIT")) parseNfit(t.getData().toByteArray());
             if (t.getSignature().equals("SSDT")) mema = memaOf(t.getData().toByteArray());
         }
-        labelsNext(0);
+        enableGpes(() -> labelsNext(0));
+    }
+
+    /**
+     * ACPICA at boot enables every GPE that has an _Lxx/_Exx method in the DSDT and leaves the
+     * others disabled: one byte write to GPE0's enable half (port 0xafe2), which QEMU emulates.
+     */
+    private void enableGpes(Runnable k) {
+        int mask = XEN_DSDT_GPES | (gpeE04 ? ACPI_NVDIMM_HOTPLUG_STATUS : 0);
+        io(ACPI_GPE0_BLK_ADDRESS_V1 + ACPI_GPE0_BLK_LEN_V1 / 2, true, mask, ignored -> {
+            gpe0Enabled = mask;
+            log("ACPI: \\_GPE methods %s: GPE0 enable %#x", gpeE04 ? "_E01 _E02 _E04" : "_E01 _E02 (no _E04)", mask);
+            k.run();
+        });
+    }
+
+    /** A one-byte port access; k gets the data read (all ones if nothing answered). */
+    private void io(int port, boolean write, long data, java.util.function.LongConsumer k) {
+        call(Roles.XEN, Envelope.newBuilder().setGuestIo(GuestIo.newBuilder().setPort(port).setSize(1).setWrite(write).setData(write ? data : 0)),
+                r -> k.accept(r.hasGuestIoDone() ? r.getGuestIoDone().getData() : 0xff));
     }
 
     private void parseNfit(byte[] nfit) {
@@ -217,15 +256,23 @@ public final class Guest extends ComponentBehavior {
             check("acpi-nfit", false, ex.getMessage());
             return;
         }
+        for (Region r : regionsOf(p)) {
+            regions.add(r);
+            log("nfit ACPI0012:00: pmem region [mem %#x-%#x] nmem handle %#x, node %d", r.gpa(), r.gpa() + r.sizeBytes() - 1, r.handle(), r.pxm());
+        }
+        check("acpi-nfit", !regions.isEmpty(), regions.size() + " persistent-memory range(s)");
+    }
+
+    /** The persistent-memory ranges an NFIT (or a FIT) describes, with their NVDIMM handles. */
+    static List<Region> regionsOf(ParsedNfit p) {
+        List<Region> out = new ArrayList<>();
         for (NfitSpaRange s : p.spaRanges()) {
             if (!Guid.PERSISTENT_MEMORY.equals(s.rangeTypeGuid())) continue;
             long handle = 0;
             for (NfitMemoryDeviceMap m : p.memoryDeviceMaps()) if (m.spaRangeIndex() == s.rangeIndex()) handle = m.deviceHandle();
-            regions.add(new Region(s.rangeBase(), s.rangeLengthBytes(), handle, s.proximityDomain()));
-            log("nfit ACPI0012:00: pmem region [mem %#x-%#x] nmem handle %#x, node %d", s.rangeBase(), s.rangeBase() + s.rangeLengthBytes() - 1,
-                    handle, s.proximityDomain());
+            out.add(new Region(s.rangeBase(), s.rangeLengthBytes(), handle, s.proximityDomain()));
         }
-        check("acpi-nfit", !regions.isEmpty(), regions.size() + " persistent-memory range(s)");
+        return out;
     }
 
     /** The SSDT ends with Name(MEMA, DWordConst): 08 'MEMA' 0C and the dword firmware patched. */
@@ -256,6 +303,11 @@ public final class Guest extends ComponentBehavior {
     /** Each vNVDIMM's namespace label area: size (_LSI), then the index block (_LSR). */
     private void labelsNext(int i) {
         if (i == regions.size() || mema == 0) { readFit(); return; }
+        labelsOf(i, ok -> labelsNext(i + 1));
+    }
+
+    /** One vNVDIMM's labels: _LSI, then _LSR of the first transfer; k learns whether both worked. */
+    private void labelsOf(int i, Consumer<Boolean> k) {
         LabelClient lc = new LabelClient(regions.get(i).handle());
         dsm(lc.labelStorageInfoRequest(), r -> {
             try {
@@ -263,23 +315,25 @@ public final class Guest extends ComponentBehavior {
                 LabelClient.LabelStorageInfo info = lc.decodeLabelStorageInfo(r);
                 if (info.status() != 0 || info.labelSizeBytes() == 0) {
                     log("nvdimm nmem%d: no label area (_LSI status %#x)", i, info.status());
-                    labelsNext(i + 1);
+                    k.accept(info.status() == 0);
                     return;
                 }
                 long n = Math.min(info.labelSizeBytes(), info.maxTransferBytes());
                 dsm(lc.labelStorageReadRequest(0, n), rd -> {
+                    boolean ok = false;
                     try {
                         LabelClient.LabelRead lr = lc.decodeLabelStorageRead(n, rd);
-                        check("acpi-dsm-labels", lr.status() == 0 && lr.data().length == n,
+                        ok = lr.status() == 0 && lr.data().length == n;
+                        check("acpi-dsm-labels", ok,
                                 String.format(Locale.ROOT, "nmem%d: label area %d bytes, read %d at offset 0, status %#x", i, info.labelSizeBytes(), lr.data().length, lr.status()));
                     } catch (AmlFaultException | IllegalArgumentException ex) {
                         check("acpi-dsm-labels", false, "_LSR: " + ex.getMessage());
                     }
-                    labelsNext(i + 1);
+                    k.accept(ok);
                 });
             } catch (AmlFaultException | IllegalArgumentException ex) {
                 check("acpi-dsm-labels", false, "_LSI: " + ex.getMessage());
-                labelsNext(i + 1);
+                k.accept(false);
             }
         });
     }
@@ -320,6 +374,133 @@ public final class Guest extends ComponentBehavior {
         });
     }
 
+    // ------------------------------------------------------------------ SCI, GPE0 and NVDIMM hotplug
+
+    private void interrupt(GuestInterrupt irq) {
+        if (irq.getIsaIrq() != ACPI_SCI_IRQ) {
+            log("d%d: interrupt on ISA IRQ %d ignored", domid, irq.getIsaIrq());
+            return;
+        }
+        sciPending = true;
+        if (!osBusy) serviceSci();
+    }
+
+    /** The OS finished what it was doing; a pending SCI is serviced now. */
+    private void osIdle() {
+        osBusy = false;
+        if (sciPending) serviceSci();
+    }
+
+    /**
+     * The SCI handler: read GPE0 status (port 0xafe0, which traps to QEMU); for an enabled
+     * edge-triggered GPE with an _Exx method, clear its status bit first, then run the method.
+     * GPE 4 is _E04, whose body is Notify(\\_SB.NVDR, 0x80): the NFIT driver re-reads _FIT.
+     */
+    private void serviceSci() {
+        osBusy = true;
+        sciPending = false;
+        io(ACPI_GPE0_BLK_ADDRESS_V1, false, 0, sts -> {
+            int live = (int) sts & gpe0Enabled;
+            if ((live & ACPI_NVDIMM_HOTPLUG_STATUS) == 0) {
+                log("ACPI: SCI: GPE0 status %#x, enable %#x: no GPE to dispatch", sts & 0xff, gpe0Enabled);
+                osIdle();
+                return;
+            }
+            io(ACPI_GPE0_BLK_ADDRESS_V1, true, ACPI_NVDIMM_HOTPLUG_STATUS, ignored -> {
+                log("ACPI: SCI: GPE0.4 set (status %#x): cleared; \\_GPE._E04: Notify(\\_SB.NVDR, 0x80)", sts & 0xff);
+                log("nfit ACPI0012:00: notify 0x80: evaluating _FIT");
+                hotplugFit(new FitReader());
+            });
+        });
+    }
+
+    /** _FIT after a notify: Read FIT page by page, restarting at offset 0 on status 0x100. */
+    private void hotplugFit(FitReader reader) {
+        int offset = reader.nextOffset();
+        dsm(reader.nextRequest(), r -> {
+            FitReader.Step s;
+            try {
+                if (r == null) throw new AmlFaultException("RFIT: no result", java.util.OptionalLong.empty());
+                s = reader.accept(r);
+            } catch (AmlFaultException ex) {
+                check("acpi-fit-hotplug", false, ex.getMessage());
+                osIdle();
+                return;
+            }
+            if (s instanceof FitReader.Step.Done d) {
+                mergeFit(d.fit(), reader);
+            } else if (s instanceof FitReader.Step.Failed f) {
+                check("acpi-fit-hotplug", false, "Read FIT status " + f.status());
+                osIdle();
+            } else if (s instanceof FitReader.Step.Restarted) {
+                log("nfit ACPI0012:00: Read FIT at offset %d: status 0x100 → restart at offset 0 (restart %d)", offset, reader.restarts());
+                if (reader.restarts() > MAX_FIT_RESTARTS) {
+                    check("acpi-fit-hotplug", false, "FIT kept changing: " + reader.restarts() + " restarts");
+                    osIdle();
+                } else {
+                    hotplugFit(reader);
+                }
+            } else {
+                hotplugFit(reader);
+            }
+        });
+    }
+
+    /** The devices a FIT describes, as "[handle@gpa+size, ...]" in handle order. */
+    static String fitDevices(List<Region> rs) {
+        List<Region> sorted = new ArrayList<>(rs);
+        sorted.sort(java.util.Comparator.comparingLong(Region::handle));
+        StringBuilder b = new StringBuilder("[");
+        for (Region r : sorted) {
+            if (b.length() > 1) b.append(", ");
+            b.append(String.format(Locale.ROOT, "%#x@%#x+%#x", r.handle(), r.gpa(), r.sizeBytes()));
+        }
+        return b.append(']').toString();
+    }
+
+    /** acpi_nfit_update: what the new FIT adds becomes a region; each new one is probed and used. */
+    private void mergeFit(byte[] fit, FitReader reader) {
+        List<Region> now;
+        try {
+            now = regionsOf(NfitParser.parseFit(fit));
+        } catch (AcpiParseException ex) {
+            check("acpi-fit-hotplug", false, ex.getMessage());
+            osIdle();
+            return;
+        }
+        check("acpi-fit-hotplug", true, String.format(Locale.ROOT, "%d bytes in %d Read FIT call(s), %d restart(s); FIT devices %s",
+                fit.length, reader.calls(), reader.restarts(), fitDevices(now)));
+        List<Integer> added = new ArrayList<>();
+        for (Region r : now) {
+            boolean known = false;
+            for (Region o : regions) if (o.handle() == r.handle()) known = true;
+            if (known) continue;
+            regions.add(r);
+            added.add(regions.size() - 1);
+            log("nfit ACPI0012:00: pmem region [mem %#x-%#x] nmem handle %#x, node %d (hot-added)", r.gpa(), r.gpa() + r.sizeBytes() - 1,
+                    r.handle(), r.pxm());
+        }
+        probeAdded(added, 0);
+    }
+
+    /**
+     * Each hot-added vNVDIMM: labels through _DSM, then the domain's workload on it. The check
+     * `nvdimm-usable` (ok) marks the device usable by the guest.
+     */
+    private void probeAdded(List<Integer> added, int j) {
+        if (j == added.size()) { osIdle(); return; }
+        int i = added.get(j);
+        Region r = regions.get(i);
+        labelsOf(i, labelsOk -> {
+            Runnable use = () -> exercise(i, bad -> {
+                check("nvdimm-usable", labelsOk && bad == 0, String.format(Locale.ROOT, "nmem handle %#x: region [mem %#x-%#x], labels %s, workload %s",
+                        r.handle(), r.gpa(), r.gpa() + r.sizeBytes() - 1, labelsOk ? "read" : "unreadable", bad == 0 ? "read back" : bad + " page(s) differ"));
+                probeAdded(added, j + 1);
+            });
+            if (workload == null) readWorkload(use); else use.run();
+        });
+    }
+
     // ------------------------------------------------------------------ the workload
 
     private void workload(int i) {
@@ -330,8 +511,15 @@ public final class Guest extends ComponentBehavior {
         long bytes = Math.min(workload.getPatternBytes(), MAX_PATTERN_BYTES);
         if (i == regions.size() || bytes == 0) {
             observe(Observation.newBuilder().setDomainState(DomainState.newBuilder().setDomid(domid).setState("booted")).build());
+            osIdle();
             return;
         }
+        exercise(i, bad -> workload(i + 1));
+    }
+
+    /** The workload's pattern on vNVDIMM i: written, read back, checked; k gets the pages that differ. */
+    private void exercise(int i, java.util.function.IntConsumer done) {
+        long bytes = Math.min(workload.getPatternBytes(), MAX_PATTERN_BYTES);
         Region r = regions.get(i);
         long n = Math.min(bytes, r.sizeBytes()) & ~(PAGE_SIZE - 1);
         SplittableRandom rng = new SplittableRandom(workload.getPatternSeed() * 31 + domid * 1009L + i);
@@ -346,7 +534,7 @@ public final class Guest extends ComponentBehavior {
         }
         writePattern(r, pattern, 0, () -> verifyPattern(r, pattern, 0, 0, bad -> {
             check("data-readback", bad == 0, String.format(Locale.ROOT, "vNVDIMM %d: %d page(s) at gpa %#x written and read back, %d differ", i, pattern.size(), r.gpa(), bad));
-            workload(i + 1);
+            done.accept(bad);
         }));
     }
 

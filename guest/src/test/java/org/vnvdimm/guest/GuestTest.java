@@ -52,7 +52,13 @@ class GuestTest {
         GuestMemAccess load = Harness.only(r).getGuestMemAccess();
         assertFalse(load.getWrite());
         assertEquals(0x1fff0000, load.getGpa(), "the table is read where address + offset say");
-        return g.answer(Harness.only(r), Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setData(ByteString.copyFrom(table))));
+        r = g.answer(Harness.only(r), Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setData(ByteString.copyFrom(table))));
+        // ACPICA enables the GPEs Xen 4.10's DSDT has methods for (_E01, _E02): a byte to GPE0's enable half.
+        GuestIo enable = Harness.only(r).getGuestIo();
+        assertTrue(enable.getWrite());
+        assertEquals(ACPI_GPE0_BLK_ADDRESS_V1 + 2, enable.getPort());
+        assertEquals(0x06, enable.getData());
+        return g.answer(Harness.only(r), Envelope.newBuilder().setGuestIoDone(GuestIoDone.getDefaultInstance()));
     }
 
     @Test

@@ -47,8 +47,29 @@ final class DmOpHypercall {
                 s.enabled = op.getSetIoreqServerState().getEnabled() != 0;
                 x.ret(e, 0);
             }
+            case SET_ISA_IRQ_LEVEL -> setIsaIrqLevel(e, d, op.getSetIsaIrqLevel());
             case U_NOT_SET -> x.ret(e, Errno.EOPNOTSUPP.neg());
         }
+    }
+
+    /**
+     * XEN_DMOP_set_isa_irq_level (dm.c set_isa_irq_level): isa_irq above 15 or a level other than
+     * 0/1 is -EINVAL. Asserting a line that was low is an edge the virtual PIC/IO-APIC delivers to
+     * vCPU0 (hvm_isa_irq_assert; ISA IRQ n is GSI n except IRQ 0, which is GSI 2); asserting a line
+     * already high, or deasserting, delivers nothing.
+     */
+    private void setIsaIrqLevel(Envelope e, Domain d, XenDmOpSetIsaIrqLevel a) {
+        if (a.getIsaIrq() >= NR_ISA_IRQS) { x.retErr(e, Errno.EINVAL, "set_isa_irq_level: isa_irq " + a.getIsaIrq()); return; }
+        if (a.getLevel() > 1) { x.retErr(e, Errno.EINVAL, "set_isa_irq_level: level " + a.getLevel()); return; }
+        int bit = 1 << a.getIsaIrq();
+        boolean wasHigh = (d.isaIrqAsserted & bit) != 0;
+        if (a.getLevel() == 1) d.isaIrqAsserted |= bit; else d.isaIrqAsserted &= ~bit;
+        if (a.getLevel() == 1 && !wasHigh && d.started) {
+            int gsi = a.getIsaIrq() == 0 ? 2 : a.getIsaIrq();
+            x.xsend(org.vnvdimm.contract.Roles.guest(d.domid), Envelope.newBuilder().setGuestInterrupt(GuestInterrupt.newBuilder()
+                    .setIsaIrq(a.getIsaIrq()).setGsi(gsi)));
+        }
+        x.ret(e, 0);
     }
 
     private static Domain.IoreqServer server(Domain d, int id) {

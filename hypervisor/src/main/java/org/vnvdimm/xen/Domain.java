@@ -28,6 +28,8 @@ public final class Domain {
     public final RangeSet pmemPages = new RangeSet();
     /** Set by destroydomain (d->is_dying). */
     public boolean dying;
+    /** The levels of the 16 ISA IRQ lines a device model drives (hvm_irq's isa_irq bitmap). */
+    public int isaIrqAsserted;
 
     public static final class IoreqServer {
         public final int id;

@@ -439,6 +439,28 @@ class XenTest {
         assertEquals(0xff, Harness.only(floating).getGuestIoDone().getData());
     }
 
+    /** XEN_DMOP_set_isa_irq_level: Xen 4.10's checks, and an interrupt on each rising edge only. */
+    @Test
+    void setIsaIrqLevelChecksItsArgumentsAndDeliversRisingEdges() {
+        int d = createHvm();
+        xen.deliver(Roles.XL, domctl(XEN_DOMCTL_unpausedomain, d, Domctl.newBuilder().setNone(DomctlNone.getDefaultInstance())));
+        java.util.function.BiFunction<Integer, Integer, StepResult> level = (irq, lvl) -> xen.deliver("qemu-" + d, Envelope.newBuilder()
+                .setDmOp(DmOp.newBuilder().setDomid(d).setOp(XEN_DMOP_set_isa_irq_level)
+                        .setSetIsaIrqLevel(XenDmOpSetIsaIrqLevel.newBuilder().setIsaIrq(irq).setLevel(lvl))));
+        assertEquals(Errno.EINVAL.neg(), Harness.first(level.apply(16, 1), Envelope::hasHypercallRet).getHypercallRet().getRc(), "isa_irq > 15");
+        assertEquals(Errno.EINVAL.neg(), Harness.first(level.apply(9, 2), Envelope::hasHypercallRet).getHypercallRet().getRc(), "level not 0/1");
+        StepResult up = level.apply(9, 1);
+        assertEquals(0, Harness.first(up, Envelope::hasHypercallRet).getHypercallRet().getRc());
+        Envelope irq = Harness.first(up, Envelope::hasGuestInterrupt);
+        assertEquals("guest-" + d, irq.getTo());
+        assertEquals(9, irq.getGuestInterrupt().getGsi());
+        assertEquals(1, level.apply(9, 1).getSentCount(), "already high: only the answer");
+        assertEquals(1, level.apply(9, 0).getSentCount());
+        assertTrue(level.apply(9, 1).getSentList().stream().anyMatch(Envelope::hasGuestInterrupt), "a new edge");
+        assertEquals(Errno.EPERM.neg(), call("guest-" + d, Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(d).setOp(XEN_DMOP_set_isa_irq_level)
+                .setSetIsaIrqLevel(XenDmOpSetIsaIrqLevel.newBuilder().setIsaIrq(9).setLevel(1)))), "only Dom0's device model");
+    }
+
     @Test
     void malformedMessagesAreLoggedNotThrown() {
         StepResult r = xen.deliver("guest-9", Envelope.newBuilder().setXsRequest(XsRequest.getDefaultInstance()));

@@ -77,6 +77,10 @@ public final class XenAbi {
     public static final int XEN_DMOP_create_ioreq_server = 1;
     public static final int XEN_DMOP_map_io_range_to_ioreq_server = 3;
     public static final int XEN_DMOP_set_ioreq_server_state = 5;
+    /** public/hvm/dm_op.h: struct xen_dm_op_set_isa_irq_level {uint8 isa_irq (0-15); uint8 level (0/1)}. */
+    public static final int XEN_DMOP_set_isa_irq_level = 9;
+    /** ISA IRQs 0-15 (dm.c set_isa_irq_level refuses isa_irq > 15). */
+    public static final int NR_ISA_IRQS = 16;
     public static final int XEN_DMOP_IO_RANGE_PORT = 0;
     public static final int XEN_DMOP_IO_RANGE_MEMORY = 1;
 
@@ -167,6 +171,15 @@ public final class XenAbi {
     // ---- QEMU's NVDIMM ACPI trap (hw/acpi/nvdimm.c)
     public static final int NVDIMM_ACPI_IO_BASE = 0x0a18;
     public static final int NVDIMM_ACPI_IO_LEN = 4;
+
+    // ---- The guest's ACPI GPE0 block and SCI (tools/libacpi/acpi2_0.h, static_tables.c FADT;
+    // QEMU hw/acpi/piix4.c GPE_BASE/GPE_LEN): status bytes at 0xafe0-0xafe1, enable at 0xafe2-0xafe3.
+    public static final int ACPI_GPE0_BLK_ADDRESS_V1 = 0xafe0;
+    public static final int ACPI_GPE0_BLK_LEN_V1 = 4;
+    /** The FADT's sci_int in hvmloader's tables. */
+    public static final int ACPI_SCI_IRQ = 9;
+    /** QEMU's ACPI_NVDIMM_HOTPLUG_STATUS (include/hw/acpi/acpi_dev_interface.h): GPE0 status bit 4. */
+    public static final int ACPI_NVDIMM_HOTPLUG_STATUS = 16;
 
     public static long pfnToAddr(long pfn) { return pfn << PAGE_SHIFT; }
     public static long addrToPfn(long addr) { return addr >>> PAGE_SHIFT; }

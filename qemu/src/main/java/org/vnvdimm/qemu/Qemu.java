@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Behaviors;
 import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -110,6 +111,18 @@ public final class Qemu extends ComponentBehavior {
 
     private final int domid;
     private QemuConfig config;
+    /** The command line QEMU was started with (without -xen-domid), plus every object and device QMP placed since. */
+    private final List<String> argv = new ArrayList<>();
+    /** The same without the devices still being mapped: what the guest's FIT describes. */
+    private final List<String> pluggedArgv = new ArrayList<>();
+    /** Label areas by slot, as the _DSM emulation finds them (hot-added devices join). */
+    private final TreeMap<Integer, LabelArea> labelAreas = new TreeMap<>();
+    /** PIIX4 PM GPE0 block (0xafe0): status and enable, 16 bits each. */
+    private int gpe0Status;
+    private int gpe0Enable;
+    /** QMP commands run one at a time, as QEMU's monitor dispatches them. */
+    private final java.util.ArrayDeque<Envelope> qmpQueue = new java.util.ArrayDeque<>();
+    private boolean qmpBusy;
     private final List<Vnvdimm> vnvdimms = new ArrayList<>();
     private DsmFitBuffer fit;
     private DsmEmulator dsm;
@@ -137,7 +150,10 @@ public final class Qemu extends ComponentBehavior {
         switch (e.getPayloadCase()) {
             case DEVICE_MODEL_START -> start(e.getDeviceModelStart());
             case IOREQ -> ioreq(e);
-            case QMP_COMMAND -> qmp(e);
+            case QMP_COMMAND -> {
+                qmpQueue.add(e);
+                if (!qmpBusy) qmpNext();
+            }
             default -> throw new ProtocolError("qemu does not expect " + e.getPayloadCase());
         }
     }
@@ -161,11 +177,11 @@ public final class Qemu extends ComponentBehavior {
         if (started) throw new ProtocolError("device model started twice");
         if (s.getDomid() != domid) throw new ProtocolError("qemu-" + domid + " asked to serve d" + s.getDomid());
         started = true;
-        List<String> argv = new ArrayList<>();
         for (int i = 0; i < s.getArgvCount(); i++) {
             if (s.getArgv(i).equals("-xen-domid") && i + 1 < s.getArgvCount()) { i++; continue; }
             argv.add(s.getArgv(i));
         }
+        pluggedArgv.addAll(argv);
         try {
             config = QemuOptions.parse(argv);
         } catch (QemuOptionException ex) {
@@ -196,42 +212,51 @@ public final class Qemu extends ComponentBehavior {
             if (behaviour.equals("honest")) ioreqServer(); else hostile(this::ioreqServer);
             return;
         }
-        Vnvdimm v = vnvdimms.get(i);
+        setupOne(vnvdimms.get(i), () -> setupNext(i + 1), msg -> die("%s", msg));
+    }
+
+    /**
+     * One vNVDIMM's backing file: mmap it, learn its extents (FIEMAP) and the block device's SPA,
+     * then have xl grant the frames and map them at the device's guest frames. At start-up and on
+     * device_add alike; a failure goes to err with QEMU's message.
+     */
+    private void setupOne(Vnvdimm v, Runnable k, Consumer<String> err) {
         if (v.path == null) {
             log("qemu-%d: nvdimm in slot %d (memory-backend-xen) at gpa %#x: mapped by the toolstack", domid, v.dev.slot(), v.dev.address());
-            setupNext(i + 1);
+            k.run();
             return;
         }
         long size = v.dev.backendSizeBytes();
         call(Roles.DOM0, Envelope.newBuilder().setFileMmap(FileMmap.newBuilder().setPath(v.path).setLen(size)
                 .setFlags(MAP_SHARED_VALIDATE | MAP_SYNC)), r1 -> {
             FileMmapReply m = r1.getFileMmapReply();
-            if (m.getRc() != 0) { die("-object %s: mmap %s: %s", v.dev.memdev(), v.path, Errno.name(m.getRc())); return; }
-            if (m.getSize() < size) { die("backing file %s is %d bytes, smaller than size=%d", v.path, m.getSize(), size); return; }
+            if (m.getRc() != 0) { err.accept(String.format(java.util.Locale.ROOT, "-object %s: mmap %s: %s", v.dev.memdev(), v.path, Errno.name(m.getRc()))); return; }
+            if (m.getSize() < size) { err.accept(String.format(java.util.Locale.ROOT, "backing file %s is %d bytes, smaller than size=%d", v.path, m.getSize(), size)); return; }
             call(Roles.DOM0, Envelope.newBuilder().setFiemap(Fiemap.newBuilder().setPath(v.path).setFmLength(size)), r2 -> {
                 FiemapReply f = r2.getFiemapReply();
-                if (f.getRc() != 0) { die("FIEMAP %s: %s", v.path, Errno.name(f.getRc())); return; }
+                if (f.getRc() != 0) { err.accept(String.format(java.util.Locale.ROOT, "FIEMAP %s: %s", v.path, Errno.name(f.getRc()))); return; }
                 call(Roles.DOM0, Envelope.newBuilder().setSysfsRead(SysfsRead.newBuilder().setPath("/sys/block/" + m.getBdev() + "/device/resource")), r3 -> {
                     SysfsReply sr = r3.getSysfsReply();
-                    if (sr.getRc() != 0) { die("cannot read the SPA of /dev/%s: %s", m.getBdev(), Errno.name(sr.getRc())); return; }
+                    if (sr.getRc() != 0) { err.accept(String.format(java.util.Locale.ROOT, "cannot read the SPA of /dev/%s: %s", m.getBdev(), Errno.name(sr.getRc()))); return; }
                     try {
                         v.bdevSpa = Long.decode(sr.getValue().trim());
                     } catch (NumberFormatException ex) {
-                        die("bad resource value \"%s\"", sr.getValue());
+                        err.accept(String.format(java.util.Locale.ROOT, "bad resource value \"%s\"", sr.getValue()));
                         return;
                     }
-                    if (!computeRuns(v, f.getExtentsList())) return;
+                    String bad = computeRuns(v, f.getExtentsList());
+                    if (bad != null) { err.accept(bad); return; }
                     observe(Observation.newBuilder().setVnvdimm(VnvdimmLayout.newBuilder().setDomid(domid)
                             .setGfn(v.dev.address() >>> PAGE_SHIFT).setNr(v.dev.regionSizeBytes() >>> PAGE_SHIFT).setPath(v.path).setFilePgoff(0)).build());
                     if (v.dev.labelSizeBytes() > 0) v.labels = new CachedLabels(v.dev.labelSizeBytes(), v.dev.readOnly());
-                    mapRuns(v, 0, () -> setupNext(i + 1));
+                    mapRuns(v, 0, k, err);
                 });
             });
         });
     }
 
-    /** The guest frames of the vNVDIMM, run by run, from the file's extents (holes are refused). */
-    private boolean computeRuns(Vnvdimm v, List<FiemapExtent> extents) {
+    /** The guest frames of the vNVDIMM, run by run, from the file's extents (holes are refused); null or QEMU's complaint. */
+    private String computeRuns(Vnvdimm v, List<FiemapExtent> extents) {
         long pages = v.dev.regionSizeBytes() >>> PAGE_SHIFT;
         long gfn0 = v.dev.address() >>> PAGE_SHIFT;
         long next = 0;
@@ -239,30 +264,28 @@ public final class Qemu extends ComponentBehavior {
             if (next >= pages) break;
             long lp = x.getFeLogical() >>> PAGE_SHIFT;
             if (lp != next || (x.getFeLength() & (PAGE_SIZE - 1)) != 0 || (x.getFePhysical() & (PAGE_SIZE - 1)) != 0) {
-                die("%s: extent at file offset %#x is not usable for a vNVDIMM (hole or unaligned)", v.path, x.getFeLogical());
-                return false;
+                return String.format(java.util.Locale.ROOT, "%s: extent at file offset %#x is not usable for a vNVDIMM (hole or unaligned)", v.path, x.getFeLogical());
             }
             long n = Math.min(x.getFeLength() >>> PAGE_SHIFT, pages - next);
             v.runs.add(new long[] {gfn0 + next, (v.bdevSpa + x.getFePhysical()) >>> PAGE_SHIFT, n});
             next += n;
         }
         if (next < pages) {
-            die("%s: file has no blocks for pages %#x onwards", v.path, next);
-            return false;
+            return String.format(java.util.Locale.ROOT, "%s: file has no blocks for pages %#x onwards", v.path, next);
         }
-        return true;
+        return null;
     }
 
-    private void mapRuns(Vnvdimm v, int i, Runnable k) {
+    private void mapRuns(Vnvdimm v, int i, Runnable k, Consumer<String> err) {
         if (i == v.runs.size()) { k.run(); return; }
         long[] run = v.runs.get(i);
         call(Roles.XL, Envelope.newBuilder().setIomemGrantRequest(IomemGrantRequest.newBuilder().setDomid(domid)
                 .setFirstMfn(run[1]).setNrMfns(run[2])), r -> {
             int rc = r.getIomemGrantReply().getRc();
-            if (rc != 0) { die("iomem permission for MFNs %#x+%#x: %s", run[1], run[2], Errno.name(rc)); return; }
+            if (rc != 0) { err.accept(String.format(java.util.Locale.ROOT, "iomem permission for MFNs %#x+%#x: %s", run[1], run[2], Errno.name(rc))); return; }
             memoryMapping(run[0], run[1], run[2], DPCI_ADD_MAPPING, res -> {
-                if (res != 0) { die("xc_domain_memory_mapping gfn %#x mfn %#x nr %d: %s", run[0], run[1], run[2], Errno.name(res)); return; }
-                mapRuns(v, i + 1, k);
+                if (res != 0) { err.accept(String.format(java.util.Locale.ROOT, "xc_domain_memory_mapping gfn %#x mfn %#x nr %d: %s", run[0], run[1], run[2], Errno.name(res))); return; }
+                mapRuns(v, i + 1, k, err);
             });
         });
     }
@@ -271,13 +294,7 @@ public final class Qemu extends ComponentBehavior {
      * QMP: query-memory-devices lists each nvdimm as {"type":"nvdimm","data":{slot, id, addr, size,
      * memdev, ...}} (what rfc-v4 libxl reads to map the pages). Other commands are not modelled here.
      */
-    private void qmp(Envelope e) {
-        String json = e.getQmpCommand().getJson();
-        if (!json.replace(" ", "").contains("\"execute\":\"query-memory-devices\"")) {
-            reply(Envelope.newBuilder().setQmpReply(QmpReply.newBuilder().setError(true)
-                    .setJson("{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command is not modelled\"}}")));
-            return;
-        }
+    private void queryMemoryDevices(Envelope e) {
         StringBuilder b = new StringBuilder("{\"return\": [");
         for (int i = 0; i < vnvdimms.size(); i++) {
             Vnvdimm v = vnvdimms.get(i);
@@ -285,7 +302,7 @@ public final class Qemu extends ComponentBehavior {
             b.append(String.format(java.util.Locale.ROOT, "{\"type\": \"nvdimm\", \"data\": {\"slot\": %d, \"id\": \"%s\", \"addr\": %d, \"size\": %d, \"memdev\": \"/objects/%s\"}}",
                     v.dev.slot(), v.dev.id().orElse(""), v.dev.address(), v.dev.regionSizeBytes(), v.dev.memdev()));
         }
-        reply(Envelope.newBuilder().setQmpReply(QmpReply.newBuilder().setJson(b.append("]}").toString())));
+        qmpAnswer(e, b.append("]}").toString());
     }
 
     private static Envelope.Builder mappingCall(int domid, long gfn, long mfn, long nr, int add) {
@@ -372,10 +389,16 @@ public final class Qemu extends ComponentBehavior {
                     .setMapIoRangeToIoreqServer(XenDmOpIoreqServerRange.newBuilder().setId(ioreqServerId).setType(XEN_DMOP_IO_RANGE_PORT)
                             .setStart(NVDIMM_ACPI_IO_BASE).setEnd(NVDIMM_ACPI_IO_BASE + NVDIMM_ACPI_IO_LEN - 1))), r2 -> {
                 if (r2.getRc() != 0) { die("map port %#x: %s", NVDIMM_ACPI_IO_BASE, Errno.name(r2.getRc())); return; }
+                // The PIIX4 PM GPE0 block, where a hot-added NVDIMM is announced (bit 4).
+                hypercall(Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(domid).setOp(XEN_DMOP_map_io_range_to_ioreq_server)
+                        .setMapIoRangeToIoreqServer(XenDmOpIoreqServerRange.newBuilder().setId(ioreqServerId).setType(XEN_DMOP_IO_RANGE_PORT)
+                                .setStart(ACPI_GPE0_BLK_ADDRESS_V1).setEnd(ACPI_GPE0_BLK_ADDRESS_V1 + ACPI_GPE0_BLK_LEN_V1 - 1))), rg -> {
+                if (rg.getRc() != 0) { die("map port %#x: %s", ACPI_GPE0_BLK_ADDRESS_V1, Errno.name(rg.getRc())); return; }
                 hypercall(Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(domid).setOp(XEN_DMOP_set_ioreq_server_state)
                         .setSetIoreqServerState(XenDmOpSetIoreqServerState.newBuilder().setId(ioreqServerId).setEnabled(1))), r3 -> {
                     if (r3.getRc() != 0) { die("enable ioreq server: %s", Errno.name(r3.getRc())); return; }
                     acpiTables();
+                });
                 });
             });
         });
@@ -402,9 +425,8 @@ public final class Qemu extends ComponentBehavior {
             long ssdtOff = (nfit.length + 15) & ~15L;
             if (ssdtOff + ssdt.length > len - PAGE_SIZE) { die("DM ACPI area of %#x bytes is too small for NFIT and SSDT", len); return; }
             fit = new DsmFitBuffer(NfitBuilder.buildFit(config));
-            TreeMap<Integer, LabelArea> areas = new TreeMap<>();
-            for (Vnvdimm v : vnvdimms) areas.put(v.dev.slot(), v.labels != null ? v.labels : org.vnvdimm.qemu.acpi.LabelAreas.none());
-            dsm = new DsmEmulator(fit, DsmEmulator.Devices.of(areas));
+            for (Vnvdimm v : vnvdimms) labelAreas.put(v.dev.slot(), v.labels != null ? v.labels : org.vnvdimm.qemu.acpi.LabelAreas.none());
+            dsm = new DsmEmulator(fit, slot -> java.util.Optional.ofNullable(labelAreas.get(slot)));
             List<String[]> keys = new ArrayList<>();
             List<byte[]> blobs = new ArrayList<>();
             List<Long> at = new ArrayList<>();
@@ -455,6 +477,10 @@ public final class Qemu extends ComponentBehavior {
     private void ioreq(Envelope e) {
         Ioreq q = e.getIoreq();
         if (!e.getFrom().equals(Roles.XEN) || q.getDomid() != domid) throw new ProtocolError("ioreq for d" + q.getDomid() + " from " + e.getFrom());
+        if (q.getType() == IOREQ_TYPE_PIO && q.getAddr() >= ACPI_GPE0_BLK_ADDRESS_V1 && q.getAddr() < ACPI_GPE0_BLK_ADDRESS_V1 + ACPI_GPE0_BLK_LEN_V1) {
+            gpe0(q);
+            return;
+        }
         boolean nvdimmPort = q.getType() == IOREQ_TYPE_PIO && q.getAddr() >= NVDIMM_ACPI_IO_BASE && q.getAddr() < NVDIMM_ACPI_IO_BASE + NVDIMM_ACPI_IO_LEN;
         if (!nvdimmPort || q.getDir() == IOREQ_READ || failed || dsm == null) {
             // Reads of the trap register return 0; anything else is not ours to emulate.
@@ -546,6 +572,212 @@ public final class Qemu extends ComponentBehavior {
             if (r.getFileIoReply().getRc() < 0) log("qemu-%d: label write to %s failed: %s", domid, v.path, Errno.name(r.getFileIoReply().getRc()));
             flushLabels(i, k);
         });
+    }
+
+    // ------------------------------------------------------------------ GPE0 and the SCI
+
+    /**
+     * The GPE0 block as PIIX4 PM emulates it: bytes 0-1 status (a write clears the bits written as
+     * 1), bytes 2-3 enable. After a write the SCI level is recomputed and driven through Xen
+     * before the access completes.
+     */
+    private void gpe0(Ioreq q) {
+        int off = (int) (q.getAddr() - ACPI_GPE0_BLK_ADDRESS_V1);
+        int n = (int) Math.min(q.getSize(), ACPI_GPE0_BLK_LEN_V1 - off);
+        if (q.getDir() == IOREQ_READ) {
+            long v = 0;
+            for (int b = 0; b < n; b++) v |= (long) gpe0Byte(off + b) << (8 * b);
+            ioreqDone(v);
+            return;
+        }
+        for (int b = 0; b < n; b++) {
+            int val = (int) (q.getData() >>> (8 * b)) & 0xff, at = off + b;
+            if (at < 2) gpe0Status &= ~(val << (8 * at));
+            else gpe0Enable = (gpe0Enable & ~(0xff << (8 * (at - 2)))) | (val << (8 * (at - 2)));
+        }
+        updateSci(() -> ioreqDone(0));
+    }
+
+    private int gpe0Byte(int at) {
+        return at < 2 ? (gpe0Status >>> (8 * at)) & 0xff : (gpe0Enable >>> (8 * (at - 2))) & 0xff;
+    }
+
+    /**
+     * pm_update_sci: the SCI is high while an enabled GPE0 status bit is set; QEMU under Xen drives
+     * ISA IRQ 9 with XEN_DMOP_set_isa_irq_level at every update (xen_set_irq).
+     */
+    private void updateSci(Runnable k) {
+        int level = (gpe0Status & gpe0Enable) != 0 ? 1 : 0;
+        hypercall(Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(domid).setOp(XEN_DMOP_set_isa_irq_level)
+                .setSetIsaIrqLevel(XenDmOpSetIsaIrqLevel.newBuilder().setIsaIrq(ACPI_SCI_IRQ).setLevel(level))), r -> {
+            if (r.getRc() != 0) log("qemu-%d: xendevicemodel_set_isa_irq_level(%d, %d): %s", domid, ACPI_SCI_IRQ, level, Errno.name(r.getRc()));
+            k.run();
+        });
+    }
+
+    // ------------------------------------------------------------------ QMP
+
+    private void qmpNext() {
+        Envelope e = qmpQueue.poll();
+        if (e == null) { qmpBusy = false; return; }
+        qmpBusy = true;
+        Map<String, Object> cmd;
+        try {
+            cmd = org.vnvdimm.contract.QmpJson.parse(e.getQmpCommand().getJson());
+        } catch (org.vnvdimm.contract.QmpJson.JsonError ex) {
+            qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "JSON parse error, " + ex.getMessage()));
+            return;
+        }
+        Object exec = cmd.get("execute");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> args = cmd.get("arguments") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        String name = exec instanceof String x ? x : "";
+        switch (name) {
+            case "object_add" -> objectAdd(e, args);
+            case "device_add" -> deviceAdd(e, args);
+            case "device_del" -> deviceDel(e, args);
+            case "query-memory-devices" -> queryMemoryDevices(e);
+            default -> qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("CommandNotFound", "The command " + name + " has not been found"));
+        }
+    }
+
+    /** Answer a command and take the next. */
+    private void qmpAnswer(Envelope request, String json) {
+        qmpReply(request, json);
+        qmpNext();
+    }
+
+    private void qmpReply(Envelope request, String json) {
+        replyTo(request, Envelope.newBuilder().setQmpReply(QmpReply.newBuilder().setJson(json).setError(json.startsWith("{\"error\""))));
+    }
+
+    /** A QMP argument as a QEMU option value (integers decimal, booleans on/off). */
+    private static String optValue(Object v) {
+        if (v instanceof Boolean b) return b ? "on" : "off";
+        return String.valueOf(v);
+    }
+
+    private static String options(String head, Map<String, Object> args, java.util.Set<String> skip) {
+        StringBuilder b = new StringBuilder(head);
+        for (Map.Entry<String, Object> a : args.entrySet()) {
+            if (skip.contains(a.getKey())) continue;
+            b.append(',').append(a.getKey()).append('=').append(optValue(a.getValue()));
+        }
+        return b.toString();
+    }
+
+    /** The configuration QEMU would have with these options added (its own checks and placement). */
+    private QemuConfig withOptions(String opt, String value) {
+        List<String> more = new ArrayList<>(argv);
+        more.add(opt);
+        more.add(value);
+        return QemuOptions.parse(more);
+    }
+
+    /** object_add memory-backend-file: checked and remembered; the file is mapped at device_add. */
+    private void objectAdd(Envelope e, Map<String, Object> args) {
+        if (failed || config == null) { qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "the device model is not running")); return; }
+        String type = String.valueOf(args.getOrDefault("qom-type", ""));
+        String value = options(type, args, java.util.Set.of("qom-type"));
+        try {
+            withOptions("-object", value);
+        } catch (QemuOptionException ex) {
+            qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", ex.getMessage()));
+            return;
+        }
+        argv.add("-object");
+        argv.add(value);
+        pluggedArgv.add("-object");
+        pluggedArgv.add(value);
+        log("qemu-%d: object_add %s", domid, value);
+        qmpAnswer(e, org.vnvdimm.contract.QmpJson.RETURN_EMPTY);
+    }
+
+    /**
+     * device_add nvdimm: QEMU's own checks and placement (slot, address in the device-memory
+     * area), then the backing file is mapped into the guest as at start-up; only then is the
+     * device plugged: the FIT is rebuilt and marked dirty, GPE0 status bit 4 is set and the SCI
+     * updated (acpi_send_event(ACPI_NVDIMM_HOTPLUG_STATUS)).
+     */
+    private void deviceAdd(Envelope e, Map<String, Object> args) {
+        if (failed || config == null || dsm == null) { qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "the device model is not running")); return; }
+        String driver = String.valueOf(args.getOrDefault("driver", ""));
+        if (!driver.equals("nvdimm")) {
+            qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "device_add of '" + driver + "' is not modelled"));
+            return;
+        }
+        String value = options("nvdimm", args, java.util.Set.of("driver"));
+        QemuConfig next;
+        try {
+            next = withOptions("-device", value);
+        } catch (QemuOptionException ex) {
+            qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", ex.getMessage()));
+            return;
+        }
+        QemuConfig.MemoryDevice dev = null;
+        for (QemuConfig.MemoryDevice d : next.nvdimms()) if (d.memdev().equals(String.valueOf(args.get("memdev")))) dev = d;
+        String path = null;
+        for (QemuConfig.MemoryBackend b : next.backends()) if (dev != null && b.id().equals(dev.memdev())) path = b.memPath().orElse(null);
+        if (dev == null || path == null) {
+            qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "nvdimm: backend " + args.get("memdev") + " is not a memory-backend-file"));
+            return;
+        }
+        // The device is realized (slot and address taken) now; later device_adds place around it.
+        // Its option is kept with that slot and address, so the FIT built from plugged devices
+        // only gives every device the place it was given.
+        String placed = value + String.format(java.util.Locale.ROOT, ",slot=%d,addr=%d", dev.slot(), dev.address());
+        if (value.contains(",slot=") || value.contains(",addr=")) placed = value;
+        final String pinned = placed;
+        argv.add("-device");
+        argv.add(pinned);
+        Vnvdimm v = new Vnvdimm(dev, path);
+        log("qemu-%d: device_add nvdimm %s: slot %d at gpa %#x, %d bytes, label area %d bytes", domid, value, dev.slot(), dev.address(),
+                dev.regionSizeBytes(), dev.labelSizeBytes());
+        qmpNext();   // the monitor takes the next command; mapping the file goes on under Xen
+        setupOne(v, () -> {
+            pluggedArgv.add("-device");
+            pluggedArgv.add(pinned);
+            config = QemuOptions.parse(pluggedArgv);
+            vnvdimms.add(v);
+            vnvdimms.sort(java.util.Comparator.comparingInt(x -> x.dev.slot()));
+            labelAreas.put(v.dev.slot(), v.labels != null ? v.labels : org.vnvdimm.qemu.acpi.LabelAreas.none());
+            fit.plug(NfitBuilder.buildFit(config));
+            gpe0Status |= ACPI_NVDIMM_HOTPLUG_STATUS;
+            log("qemu-%d: nvdimm plugged: FIT rebuilt (%d bytes), dirty; devices %s; GPE0.4 status set, GPE0 enable %#x: SCI %s", domid,
+                    fit.currentFit().length, deviceList(), gpe0Enable, (gpe0Status & gpe0Enable) != 0 ? "raised" : "stays low");
+            updateSci(() -> qmpReply(e, org.vnvdimm.contract.QmpJson.RETURN_EMPTY));
+        }, msg -> {
+            // Unrealized: its slot and address are free again.
+            for (int i = argv.size() - 1; i > 0; i--) {
+                if (argv.get(i).equals(pinned) && argv.get(i - 1).equals("-device")) { argv.remove(i); argv.remove(i - 1); break; }
+            }
+            log("qemu-system-i386: device_add nvdimm: %s", msg);
+            qmpReply(e, org.vnvdimm.contract.QmpJson.error("GenericError", msg));
+        });
+    }
+
+    /** QEMU's NVDIMMs as "[handle@gpa+size, ...]", in slot order (what its FIT describes). */
+    String deviceList() {
+        StringBuilder b = new StringBuilder("[");
+        for (Vnvdimm v : vnvdimms) {
+            if (b.length() > 1) b.append(", ");
+            b.append(String.format(java.util.Locale.ROOT, "%#x@%#x+%#x", v.dev.slot() + 1, v.dev.address(), v.dev.regionSizeBytes()));
+        }
+        return b.append(']').toString();
+    }
+
+    /** device_del: QEMU refuses to unplug an nvdimm (pc_memory_unplug_request). */
+    private void deviceDel(Envelope e, Map<String, Object> args) {
+        String id = String.valueOf(args.getOrDefault("id", ""));
+        if (config != null) {
+            for (QemuConfig.MemoryDevice d : config.nvdimms()) {
+                if (d.id().isPresent() && d.id().get().equals(id)) {
+                    qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "nvdimm device hot unplug is not supported yet."));
+                    return;
+                }
+            }
+        }
+        qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("DeviceNotFound", "Device '" + id + "' not found"));
     }
 
     private void ioreqDone(long data) {

@@ -90,6 +90,11 @@ public final class Oracles implements Wire.Observer {
     private final ExtentMap<Owner> owners = new ExtentMap<>();
     private final TreeSet<Integer> created = new TreeSet<>();
     private final TreeSet<Integer> booted = new TreeSet<>();
+    /** Per domain: vNVDIMMs QEMU hot-added (device_add answered without error) and those the guest made usable. */
+    private final TreeMap<Integer, Integer> hotAdded = new TreeMap<>();
+    private final TreeMap<Integer, Integer> hotUsable = new TreeMap<>();
+    /** QMP commands sent to a QEMU and not answered yet, by (role, tag); looked up only. */
+    private final Map<String, String> qmpPending = new HashMap<>();
     /** Hypercalls delivered to Xen, waiting for their answer; looked up by seq only. */
     private final Map<Long, Envelope> calls = new HashMap<>();
     /**
@@ -234,6 +239,16 @@ public final class Oracles implements Wire.Observer {
             }
             case DOMAIN_START -> {
                 for (AcpiTableBlob t : e.getDomainStart().getAcpiTablesList()) checkTable(t.getSignature(), t.getData().toByteArray(), e, out);
+            }
+            case QMP_COMMAND -> {
+                if (Roles.isQemu(e.getTo())) qmpPending.put(e.getTo() + "#" + e.getTag(), e.getQmpCommand().getJson());
+            }
+            case QMP_REPLY -> {
+                String cmd = Roles.isQemu(e.getFrom()) ? qmpPending.remove(e.getFrom() + "#" + e.getTag()) : null;
+                if (cmd != null && !e.getQmpReply().getError() && cmd.replace(" ", "").contains("\"execute\":\"device_add\"")
+                        && cmd.contains("nvdimm")) {
+                    hotAdded.merge(Roles.servedDomain(e.getFrom()), 1, Integer::sum);
+                }
             }
             case XS_REQUEST -> {
                 if (e.getTo().equals(Roles.XENSTORED) && e.getXsRequest().getType() == XS_WRITE) onXsWrite(e.getXsRequest(), e, out);
@@ -491,6 +506,8 @@ public final class Oracles implements Wire.Observer {
         }
         created.remove(domid);
         booted.remove(domid);
+        hotAdded.remove(domid);
+        hotUsable.remove(domid);
         shadow.remove(domid);
         dmAcpiKeys.remove(domid);
         removeLayouts(l -> true, domid);
@@ -640,6 +657,12 @@ public final class Oracles implements Wire.Observer {
                 DomainState s = o.getDomainState();
                 if (s.getState().equals("booted") && created.contains(s.getDomid())) booted.add(s.getDomid());
             }
+            case GUEST_CHECK -> {
+                // The guest's word that a hot-added vNVDIMM is in use (its region found through _FIT,
+                // its labels read, its workload read back): the end of the liveness wait, like "booted".
+                GuestCheck g = o.getGuestCheck();
+                if (g.getWhat().equals("nvdimm-usable") && g.getOk() && created.contains(g.getDomid())) hotUsable.merge(g.getDomid(), 1, Integer::sum);
+            }
             default -> { }
         }
     }
@@ -697,6 +720,10 @@ public final class Oracles implements Wire.Observer {
         }
         for (int d : created) {
             if (!booted.contains(d)) fire(out, LIVENESS, "d" + d + "-never-booted", deliveries, "d" + d + " was created but never finished booting");
+            int added = hotAdded.getOrDefault(d, 0), usable = hotUsable.getOrDefault(d, 0);
+            if (usable < added) {
+                fire(out, LIVENESS, "d" + d + "-hotplug-unused", deliveries, fmt("d%d: QEMU hot-added %d vNVDIMM(s), the guest made %d usable", d, added, usable));
+            }
         }
         return out;
     }

@@ -75,6 +75,8 @@ public final class TraceFormatter {
             case GUEST_IO_DONE -> "io done data=" + hex(e.getGuestIoDone().getData());
             case GUEST_FAULT -> "fault gpa=" + hex(e.getGuestFault().getGpa()) + " " + p2mTypeName(e.getGuestFault().getP2MType())
                     + " " + Errno.name(e.getGuestFault().getRc()) + " " + e.getGuestFault().getReason();
+            case GUEST_INTERRUPT -> "interrupt ISA IRQ " + e.getGuestInterrupt().getIsaIrq() + " (GSI " + e.getGuestInterrupt().getGsi() + ") → vCPU0"
+                    + (e.getGuestInterrupt().getIsaIrq() == ACPI_SCI_IRQ ? " (SCI)" : "");
             case PAYLOAD_NOT_SET -> "(empty)";
         };
     }
@@ -242,6 +244,8 @@ public final class TraceFormatter {
             }
             case SET_IOREQ_SERVER_STATE -> "XEN_DMOP_set_ioreq_server_state dom=" + d.getDomid() + " id=" + d.getSetIoreqServerState().getId()
                     + " enabled=" + d.getSetIoreqServerState().getEnabled();
+            case SET_ISA_IRQ_LEVEL -> "XEN_DMOP_set_isa_irq_level dom=" + d.getDomid() + " isa_irq=" + d.getSetIsaIrqLevel().getIsaIrq()
+                    + " level=" + d.getSetIsaIrqLevel().getLevel();
             case U_NOT_SET -> "XEN_DMOP_" + d.getOp();
         };
     }

@@ -45,7 +45,7 @@ final class Components implements Wire.ComponentFactory {
             default -> {
                 if (Roles.isQemu(role)) yield org.vnvdimm.qemu.Qemu.create(wire, Roles.servedDomain(role), scenario.getDesign());
                 // The guest learns its workload from xenstore, as xl wrote it from the domain config.
-                if (Roles.isGuest(role)) yield org.vnvdimm.guest.Guest.create(wire, Roles.servedDomain(role));
+                if (Roles.isGuest(role)) yield org.vnvdimm.guest.Guest.create(wire, Roles.servedDomain(role), scenario.getDesign());
                 yield null;
             }
         };

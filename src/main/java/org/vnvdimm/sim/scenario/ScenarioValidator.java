@@ -51,6 +51,10 @@ public final class ScenarioValidator {
     public static final List<String> IOMMUS = List.of("none", "shared-ept");
     public static final List<String> QEMUS = List.of("honest", "hostile-ram", "hostile-mgmt");
     public static final List<String> HOTPLUG_REPORTS = List.of("before-map", "after-map");
+    /** What hvmloader's DSDT has under \_GPE for NVDIMM hotplug: Xen 4.10's (no _E04), or QEMU's _E04. */
+    public static final List<String> GUEST_GPES = List.of("xen-4.10", "e04");
+    /** Bound on xl's hotplug_slots (QEMU takes at most 256 memory slots, ACPI_MAX_RAM_SLOTS). */
+    public static final int MAX_HOTPLUG_SLOTS = 256;
     public static final List<String> NAMESPACE_MODES = List.of("fsdax", "devdax", "raw");
     public static final List<String> PFN_MAPS = List.of("xen", "dev", "mem");
     /** The oracles a scenario may expect: the simulator's own list, never a copy. */
@@ -123,6 +127,7 @@ public final class ScenarioValidator {
         r.oneOfOrEmpty("design.iommu", s.getDesign().getIommu(), IOMMUS);
         r.oneOfOrEmpty("design.qemu", s.getDesign().getQemu(), QEMUS);
         r.oneOfOrEmpty("design.hotplug_report", s.getDesign().getHotplugReport(), HOTPLUG_REPORTS);
+        r.oneOfOrEmpty("design.guest_gpe", s.getDesign().getGuestGpe(), GUEST_GPES);
     }
 
     /**
@@ -235,6 +240,11 @@ public final class ScenarioValidator {
         }
         for (int i = 0; i < s.getStepsCount(); i++) {
             if (!s.getSteps(i).hasXlCreate()) continue;
+            int hotplugSlots = s.getSteps(i).getXlCreate().getDomain().getHotplugSlots();
+            if (Integer.compareUnsigned(hotplugSlots, MAX_HOTPLUG_SLOTS) > 0) {
+                r.reject("steps[" + i + "].xl_create.domain.hotplug_slots", "0 to " + MAX_HOTPLUG_SLOTS + " (QEMU's ACPI_MAX_RAM_SLOTS)",
+                        Integer.toUnsignedString(hotplugSlots));
+            }
             int vcpus = s.getSteps(i).getXlCreate().getDomain().getVcpus();
             if (Integer.compareUnsigned(vcpus, HVM_MAX_VCPUS) > 0) {
                 r.reject("steps[" + i + "].xl_create.domain.vcpus", "0 (one vCPU) to " + HVM_MAX_VCPUS

@@ -72,6 +72,16 @@ class ScenarioValidatorTest {
     }
 
     @Test
+    void guestGpeAndHotplugSlotsAreChecked() {
+        ScenarioException gpe = fails(with("discovery: dom0-reports", "discovery: dom0-reports\n  guest_gpe: l04"), 10, 14, "design.guest_gpe", "'l04'");
+        assertEquals("one of xen-4.10, e04 (or leave it out)", gpe.expected());
+        ScenarioException slots = fails(with("vcpus: 2", "vcpus: 2\n        hotplug_slots: 257"), 38, 24,
+                "steps[5].xl_create.domain.hotplug_slots", "'257'");
+        assertEquals("0 to 256 (QEMU's ACPI_MAX_RAM_SLOTS)", slots.expected());
+        assertDoesNotThrow(() -> ScenarioLoader.parse(with("vcpus: 2", "vcpus: 2\n        hotplug_slots: 2"), "t.yaml"));
+    }
+
+    @Test
     void designMayBeLeftOut() throws ScenarioException {
         Scenario s = ScenarioLoader.parse(with("design:\n  profile: seeds\n  frametable: pmem-mgmt\n  mapping_check: on\n"
                 + "  discovery: dom0-reports\n", ""), "t.yaml");
