@@ -40,6 +40,30 @@ class BuiltinScenariosTest {
         }
     }
 
+    /** two-guests' rfc-v4 counterpart: each guest's own host frames through populate_pmem_map; a second claim on them is -EBUSY. */
+    @Test
+    void twoGuestsRfcV4PassesAndASecondClaimOnTheSameFramesIsRefused() {
+        var s = Runs.builtin("two-guests-rfc-v4");
+        assertEquals("rfc-v4", s.getDesign().getProfile());
+        Runs.Run r = Runs.run(sim, s, 1);
+        assertTrue(r.result().passed(), r.result().summary().getOutcome() + " " + r.result().verdicts());
+        assertTrue(r.result().verdicts().isEmpty());
+        for (org.vnvdimm.proto.StepOutcome o : r.result().steps()) assertEquals(0, o.getRc(), o.toString());
+        assertEquals(2, r.trace().stream().flatMap(t -> t.getObservedList().stream())
+                .filter(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("data-readback") && o.getGuestCheck().getOk()).count());
+        List<Envelope> pops = r.delivered().stream().filter(e -> e.hasMemoryOp() && e.getMemoryOp().hasPmemMap()).toList();
+        assertEquals(java.util.Set.of(1L, 2L), pops.stream().map(e -> (long) e.getMemoryOp().getPmemMap().getDomid()).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(Long.MAX_VALUE, r.firstSeq(e -> e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_memory_mapping));
+        // vm2 naming vm1's frames: Xen finds them taken.
+        var clash = s.toBuilder();
+        var vm2 = clash.getStepsBuilder(3).getXlCreateBuilder().getDomainBuilder().getVnvdimmsBuilder(0);
+        vm2.setBackend(0x28a000L);
+        Runs.Run c = Runs.run(sim, clash.build(), 1);
+        assertTrue(c.delivered().stream().anyMatch(e -> e.hasMemoryOp() && e.getMemoryOp().hasPmemMap() && e.getMemoryOp().getPmemMap().getDomid() == 2
+                && c.answerTo(e.getSeq()).getHypercallRet().getRc() == Errno.EBUSY.neg()), "Xen refuses vm2 vm1's pages with -EBUSY");
+        assertTrue(c.result().summary().getFailedStepsList().stream().anyMatch(f -> f.getStep() == 4), c.result().summary().getOutcome());
+    }
+
     @Test
     void bootRfcV4PassesWithXenParsingTheNfitAndTheGuestsPagesFromPopulatePmemMap() {
         Runs.Run r = Runs.run(sim, Runs.builtin("boot-rfc-v4"), 1);
