@@ -189,7 +189,7 @@ public final class Xen extends ComponentBehavior {
 
     /**
      * acpi_nfit_zap(): the table's signature becomes "TFIN" (checksum kept valid, as the DMAR zap
-     * does), so Dom0's ACPI never matches an NFIT and its NFIT driver never binds.
+     * does), so Dom0's ACPI never matches an NFIT and its NFIT driver finds no NFIT at boot.
      */
     static AcpiTableBlob zapNfit(AcpiTableBlob t) {
         byte[] b = t.getData().toByteArray();

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Measure the simulator: wire deliveries/s with recording on, boot runs/s,",
-        "and (--scale) the 1,000-guest and 16 TiB boots in child JVMs capped at -Xmx256m."})
+        "and (--scale) the 1,000-guest, 16 TiB and 64-DIMM hotplug runs in child JVMs capped at -Xmx256m."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--deliveries", defaultValue = "2000000", description = "Deliveries per wire measurement (default ${DEFAULT-VALUE}).")
     long deliveries;
@@ -27,7 +27,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--boots", defaultValue = "200", description = "Boot scenario runs to time (default ${DEFAULT-VALUE}).")
     int boots;
 
-    @Option(names = "--scale", description = "Also run scale-1000-guests and scale-16tib, each in a JVM with -Xmx256m.")
+    @Option(names = "--scale", description = "Also run scale-16tib, scale-1000-guests, scale-hotplug-64 and scale-hotplug-64-guest, each in a JVM with -Xmx256m.")
     boolean scale;
 
     static final long MAX_DELIVERIES = 1_000_000_000L;
@@ -83,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "peak heap in this JVM: %d MiB%n", Bench.peakHeapMiB());
         if (scale) {
-            for (String s : List.of("scale-16tib", "scale-1000-guests")) scaleRun(s);
+            for (String s : List.of("scale-16tib", "scale-1000-guests", "scale-hotplug-64", "scale-hotplug-64-guest")) scaleRun(s);
         }
         return Main.EXIT_OK;
     }
@@ -92,14 +92,26 @@ final class BenchCommand implements Callable<Integer> {
     private static void scaleRun(String scenario) throws Exception {
         Path jar = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path out = Files.createTempDirectory("vnvdimm-bench-");
+        Path gcLog = Files.createTempFile("vnvdimm-bench-gc-", ".log");
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-Dslf4j.internal.verbosity=ERROR", "-cp", jar.toString(), Main.class.getName(), "run", scenario, "-q", "--out", out.toString());
+                "-Xlog:gc:file=" + gcLog, "-Dslf4j.internal.verbosity=ERROR", "-cp", jar.toString(), Main.class.getName(), "run", scenario, "-q", "--out", out.toString());
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());
         int rc = p.waitFor();
         double s = (System.nanoTime() - t0) / 1e9;
         String line = output.lines().filter(l -> l.startsWith("scenario ")).findFirst().orElse(output.strip());
-        System.out.printf(Locale.ROOT, "%s with -Xmx256m: exit %d in %.1f s (simulation, trace files and checks) — %s%n", scenario, rc, s, line);
+        long peak = peakHeapBeforeGcMiB(gcLog);
+        Files.deleteIfExists(gcLog);
+        System.out.printf(Locale.ROOT, "%s with -Xmx256m: exit %d in %.1f s (simulation, trace files and checks), peak heap %s — %s%n", scenario, rc, s,
+                peak < 0 ? "unknown (no GC)" : peak + " MiB (before a GC)", line);
+    }
+
+    /** The largest heap in use before a collection, from a -Xlog:gc log's "USEDM->AFTERM(TOTALM)" fields; -1 without any. */
+    static long peakHeapBeforeGcMiB(Path gcLog) throws java.io.IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)").matcher(Files.readString(gcLog));
+        long peak = -1;
+        while (m.find()) peak = Math.max(peak, Long.parseLong(m.group(1)));
+        return peak;
     }
 }

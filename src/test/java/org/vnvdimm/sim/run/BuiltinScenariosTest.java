@@ -27,7 +27,8 @@ class BuiltinScenariosTest {
     void everyBuiltinLoadsAndTheSmallOnesMeetTheirExpectations() {
         List<String> names = BuiltinScenarios.names();
         assertTrue(names.containsAll(List.of("boot", "boot-claim", "hostile-qemu", "hostile-qemu-unchecked", "mgmt-too-small", "two-guests", "scale-16tib",
-                "hotplug-host", "scale-hotplug-64")));
+                "hotplug-host", "scale-hotplug-64", "two-guests-rfc-v4", "mgmt-too-small-rfc-v4", "hotplug-host-rfc-v4", "scale-16tib-rfc-v4",
+                "scale-hotplug-64-guest")));
         for (String n : names) {
             var s = Runs.builtin(n);
             assertEquals(n, s.getName());
@@ -38,6 +39,43 @@ class BuiltinScenariosTest {
             }
             assertTrue(r.passed(), n + ": " + r.summary().getOutcome() + " " + r.verdicts());
         }
+    }
+
+    /** mgmt-too-small's rfc-v4 counterpart: pmem_setup DATA -ENOSPC, then populate_pmem_map -ENXIO; libxl destroys the domain. */
+    @Test
+    void mgmtTooSmallRfcV4IsEnospcThenEnxio() {
+        Runs.Run r = Runs.run(sim, Runs.builtin("mgmt-too-small-rfc-v4"), 1);
+        assertTrue(r.result().passed(), r.result().summary().getOutcome() + " " + r.result().verdicts());
+        assertEquals(List.of("2 ENOSPC", "3 ENXIO"), r.result().summary().getFailedStepsList().stream().map(f -> f.getStep() + " " + f.getErrno()).toList());
+        long data = r.firstSeq(e -> e.hasSysctl() && e.getSysctl().getNvdimm().hasPmemSetup() && e.getSysctl().getNvdimm().getPmemSetup().getType() == PMEM_REGION_TYPE_DATA);
+        assertEquals(Errno.ENOSPC.neg(), r.answerTo(data).getHypercallRet().getRc());
+        long pop = r.firstSeq(e -> e.hasMemoryOp() && e.getMemoryOp().hasPmemMap());
+        assertEquals(Errno.ENXIO.neg(), r.answerTo(pop).getHypercallRet().getRc());
+        assertTrue(r.result().verdicts().isEmpty());
+    }
+
+    /** two-guests' rfc-v4 counterpart: each guest's own host frames through populate_pmem_map; a second claim on them is -EBUSY. */
+    @Test
+    void twoGuestsRfcV4PassesAndASecondClaimOnTheSameFramesIsRefused() {
+        var s = Runs.builtin("two-guests-rfc-v4");
+        assertEquals("rfc-v4", s.getDesign().getProfile());
+        Runs.Run r = Runs.run(sim, s, 1);
+        assertTrue(r.result().passed(), r.result().summary().getOutcome() + " " + r.result().verdicts());
+        assertTrue(r.result().verdicts().isEmpty());
+        for (org.vnvdimm.proto.StepOutcome o : r.result().steps()) assertEquals(0, o.getRc(), o.toString());
+        assertEquals(2, r.trace().stream().flatMap(t -> t.getObservedList().stream())
+                .filter(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("data-readback") && o.getGuestCheck().getOk()).count());
+        List<Envelope> pops = r.delivered().stream().filter(e -> e.hasMemoryOp() && e.getMemoryOp().hasPmemMap()).toList();
+        assertEquals(java.util.Set.of(1L, 2L), pops.stream().map(e -> (long) e.getMemoryOp().getPmemMap().getDomid()).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(Long.MAX_VALUE, r.firstSeq(e -> e.hasDomctl() && e.getDomctl().getCmd() == XEN_DOMCTL_memory_mapping));
+        // vm2 naming vm1's frames: Xen finds them taken.
+        var clash = s.toBuilder();
+        var vm2 = clash.getStepsBuilder(3).getXlCreateBuilder().getDomainBuilder().getVnvdimmsBuilder(0);
+        vm2.setBackend(0x28a000L);
+        Runs.Run c = Runs.run(sim, clash.build(), 1);
+        assertTrue(c.delivered().stream().anyMatch(e -> e.hasMemoryOp() && e.getMemoryOp().hasPmemMap() && e.getMemoryOp().getPmemMap().getDomid() == 2
+                && c.answerTo(e.getSeq()).getHypercallRet().getRc() == Errno.EBUSY.neg()), "Xen refuses vm2 vm1's pages with -EBUSY");
+        assertTrue(c.result().summary().getFailedStepsList().stream().anyMatch(f -> f.getStep() == 4), c.result().summary().getOutcome());
     }
 
     @Test

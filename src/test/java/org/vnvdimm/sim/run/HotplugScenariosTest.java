@@ -7,10 +7,12 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vnvdimm.contract.Errno;
 import org.vnvdimm.contract.Roles;
 import org.vnvdimm.proto.Envelope;
 import org.vnvdimm.proto.MemAccess;
 import org.vnvdimm.proto.Scenario;
+import org.vnvdimm.proto.StepOutcome;
 import org.vnvdimm.proto.Verdict;
 import org.vnvdimm.sim.cli.BuiltinScenarios;
 import org.vnvdimm.sim.oracle.Oracles;
@@ -85,5 +87,36 @@ class HotplugScenariosTest {
         // Dom0's own driver may touch its DIMMs first (upstream rights; rfc-v1 needs it): no verdict.
         assertTrue(r.result().passed(), r.result().verdicts().toString());
         assertTrue(r.result().verdicts().isEmpty());
+    }
+
+    /**
+     * rfc-v4: Xen registered only the boot NFIT's region, so xl pmem-setup -m on the hot-added
+     * DIMM's frames is refused with -EINVAL (not inside a registered RAW region); xl stops there.
+     */
+    @Test
+    void underRfcV4TheHotAddedDimmIsUnknownToXenAndPmemSetupOnItFailsWithEinval() {
+        Runs.Run r = Runs.run(sim, Runs.builtin("hotplug-host-rfc-v4"), 1);
+        assertTrue(r.result().passed(), r.result().summary().getOutcome() + " " + r.result().verdicts());
+        assertTrue(r.result().verdicts().isEmpty(), r.result().verdicts().toString());
+        assertEquals(List.of(5), r.result().summary().getFailedStepsList().stream().map(StepOutcome::getStep).toList());
+        assertEquals("EINVAL", r.result().summary().getFailedSteps(0).getErrno());
+        assertTrue(r.result().summary().getFailedSteps(0).getExpected());
+        long notify = r.firstSeq(e -> e.hasAcpiNotify() && e.getTo().equals(Roles.DOM0) && e.getAcpiNotify().getValue() == 0x80);
+        long refused = r.firstSeq(e -> e.hasSysctl() && e.getSysctl().getNvdimm().hasPmemSetup()
+                && e.getSysctl().getNvdimm().getPmemSetup().getType() == PMEM_REGION_TYPE_MGMT
+                && e.getSysctl().getNvdimm().getPmemSetup().getSmfn() == NEW_SMFN);
+        assertTrue(notify < refused && refused < Long.MAX_VALUE, "Notify, then the refused pmem_setup");
+        assertEquals(Errno.EINVAL.neg(), r.answerTo(refused).getHypercallRet().getRc());
+        // xl stops at -m: no DATA setup names the new DIMM, and Xen never registered it (no XENPF_pmem_add under rfc-v4).
+        assertEquals(Long.MAX_VALUE, r.firstSeq(e -> e.hasSysctl() && e.getSysctl().getNvdimm().hasPmemSetup()
+                && e.getSysctl().getNvdimm().getPmemSetup().getType() == PMEM_REGION_TYPE_DATA
+                && e.getSysctl().getNvdimm().getPmemSetup().getSmfn() >= NEW_SMFN));
+        assertEquals(-1, r.lastSeq(e -> e.hasPlatformOp() && e.getPlatformOp().getCmd() == XENPF_pmem_add));
+        // The RAW list xl read just before lists the boot region only.
+        long list = r.lastSeq(e -> e.hasSysctl() && e.getSysctl().getNvdimm().hasPmemRegions() && e.getSeq() < refused);
+        assertEquals(1, r.answerTo(list).getHypercallRet().getNvdimm().getPmemRegions().getNumRegions());
+        // The guest booted on the boot DIMM before the hotplug.
+        assertTrue(r.trace().stream().flatMap(t -> t.getObservedList().stream())
+                .anyMatch(o -> o.hasGuestCheck() && o.getGuestCheck().getWhat().equals("data-readback") && o.getGuestCheck().getOk()));
     }
 }
