@@ -93,6 +93,22 @@ public final class Oracles implements Wire.Observer {
     /** Per domain: vNVDIMMs QEMU hot-added (device_add answered without error) and those the guest made usable. */
     private final TreeMap<Integer, Integer> hotAdded = new TreeMap<>();
     private final TreeMap<Integer, Integer> hotUsable = new TreeMap<>();
+    /** NVDIMMs each domain's QEMU was started with (its argv as xl delivered it). */
+    private final TreeMap<Integer, Integer> bootNvdimms = new TreeMap<>();
+    /** device_add nvdimm commands delivered to each domain's QEMU (answered or not). */
+    private final TreeMap<Integer, Integer> hotAddsAsked = new TreeMap<>();
+    /** Per domain: the Read FIT the guest has in progress, from the _DSM pages on the wire. */
+    private final TreeMap<Integer, FitRead> fitReads = new TreeMap<>();
+    /** Per domain: the NVDIMM count of the last FIT the guest read completely, and at which delivery. */
+    private final TreeMap<Integer, long[]> lastFit = new TreeMap<>();
+
+    /** A guest's Read FIT in progress: the _DSM page it asked on, the offset asked, the FIT so far. */
+    private static final class FitRead {
+        long page = -1;
+        long offset = -1;
+        final java.io.ByteArrayOutputStream fit = new java.io.ByteArrayOutputStream();
+    }
+
     /** QMP commands sent to a QEMU and not answered yet, by (role, tag); looked up only. */
     private final Map<String, String> qmpPending = new HashMap<>();
     /** Hypercalls delivered to Xen, waiting for their answer; looked up by seq only. */
@@ -215,7 +231,9 @@ public final class Oracles implements Wire.Observer {
                 accepted(call, e.getHypercallRet(), e, touched, out);
             }
             case GUEST_MEM_ACCESS -> {
-                if (Roles.isGuest(e.getFrom())) pendingAccess.put(e.getFrom() + "#" + e.getTag(), e.getGuestMemAccess());
+                if (!Roles.isGuest(e.getFrom())) return;
+                pendingAccess.put(e.getFrom() + "#" + e.getTag(), e.getGuestMemAccess());
+                if (e.getGuestMemAccess().getWrite()) onGuestStore(Roles.servedDomain(e.getFrom()), e.getGuestMemAccess());
             }
             case MEM_ACCESS_DONE -> {
                 GuestMemAccess a = pendingAccess.remove(e.getTo() + "#" + e.getTag());
@@ -241,12 +259,20 @@ public final class Oracles implements Wire.Observer {
                 for (AcpiTableBlob t : e.getDomainStart().getAcpiTablesList()) checkTable(t.getSignature(), t.getData().toByteArray(), e, out);
             }
             case QMP_COMMAND -> {
-                if (Roles.isQemu(e.getTo())) qmpPending.put(e.getTo() + "#" + e.getTag(), e.getQmpCommand().getJson());
+                if (!Roles.isQemu(e.getTo())) return;
+                qmpPending.put(e.getTo() + "#" + e.getTag(), e.getQmpCommand().getJson());
+                if (isNvdimmAdd(e.getQmpCommand().getJson())) hotAddsAsked.merge(Roles.servedDomain(e.getTo()), 1, Integer::sum);
+            }
+            case DEVICE_MODEL_START -> {
+                if (!Roles.isQemu(e.getTo())) return;
+                int n = 0;
+                List<String> argv = e.getDeviceModelStart().getArgvList();
+                for (int i = 0; i + 1 < argv.size(); i++) if (argv.get(i).equals("-device") && argv.get(i + 1).startsWith("nvdimm")) n++;
+                bootNvdimms.put(Roles.servedDomain(e.getTo()), n);
             }
             case QMP_REPLY -> {
                 String cmd = Roles.isQemu(e.getFrom()) ? qmpPending.remove(e.getFrom() + "#" + e.getTag()) : null;
-                if (cmd != null && !e.getQmpReply().getError() && cmd.replace(" ", "").contains("\"execute\":\"device_add\"")
-                        && cmd.contains("nvdimm")) {
+                if (cmd != null && !e.getQmpReply().getError() && isNvdimmAdd(cmd)) {
                     hotAdded.merge(Roles.servedDomain(e.getFrom()), 1, Integer::sum);
                 }
             }
@@ -255,6 +281,59 @@ public final class Oracles implements Wire.Observer {
             }
             default -> { }
         }
+    }
+
+    private static boolean isNvdimmAdd(String qmpJson) {
+        return qmpJson.replace(" ", "").contains("\"execute\":\"device_add\"") && qmpJson.contains("nvdimm");
+    }
+
+    /** A guest's store of a whole _DSM page asking QEMU's root handle for Read FIT at an offset. */
+    private void onGuestStore(int domid, GuestMemAccess a) {
+        byte[] d = a.getData().toByteArray();
+        if ((a.getGpa() & (PAGE_SIZE - 1)) != 0 || d.length < 16) return;
+        if (le32(d, 0) != 0x10000L || le32(d, 8) != 1) return;
+        FitRead r = fitReads.computeIfAbsent(domid, k -> new FitRead());
+        r.page = a.getGpa();
+        r.offset = le32(d, 12);
+    }
+
+    /**
+     * QEMU's answer written into that page: {len, status, data}. 0x100 (the FIT changed) restarts
+     * the read; success with no data ends it, and the FIT read is judged against the device list.
+     */
+    private void onDsmAnswer(int domid, MemAccess m, Envelope e, List<Verdict> out) {
+        FitRead r = fitReads.get(domid);
+        if (r == null || r.page != m.getGpa()) return;
+        byte[] d = m.getData().toByteArray();
+        if (d.length < 8) return;
+        long len = Math.min(le32(d, 0), d.length), status = le32(d, 4);
+        r.page = -1;
+        if (status == 0x100 || r.offset == 0) r.fit.reset();
+        if (status != 0) return;
+        if (len > 8) {
+            if (r.offset == r.fit.size()) r.fit.write(d, 8, (int) len - 8);
+            return;
+        }
+        byte[] fit = r.fit.toByteArray();
+        r.fit.reset();
+        long nvdimms;
+        try {
+            nvdimms = org.vnvdimm.acpi.NfitParser.parseFit(fit).memoryDeviceMaps().size();
+        } catch (RuntimeException ex) {
+            fire(out, ACPI, "d" + domid + "-fit-parse", e.getSeq(), "d" + domid + " read a FIT that does not parse: " + ex.getMessage());
+            return;
+        }
+        lastFit.put(domid, new long[] {nvdimms, e.getSeq()});
+        long boot = bootNvdimms.getOrDefault(domid, 0), asked = hotAddsAsked.getOrDefault(domid, 0), acked = hotAdded.getOrDefault(domid, 0);
+        // A device_add in flight may already be in QEMU's FIT: between acknowledged and asked.
+        if (nvdimms < boot + acked || nvdimms > boot + asked) {
+            fire(out, ACPI, "d" + domid + "-fit-devices", e.getSeq(), fmt("d%d read a FIT with %d NVDIMM(s); QEMU has %d (%d at start-up, %d hot-added)",
+                    domid, nvdimms, boot + acked, boot, acked));
+        }
+    }
+
+    private static long le32(byte[] b, int at) {
+        return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
     }
 
     /** What the firmware told Xen at boot is pmem: E820 type 7 and the NFIT's persistent-memory SPA ranges. */
@@ -306,6 +385,7 @@ public final class Oracles implements Wire.Observer {
         if (m.getOp() == MemAccess.Op.WRITE && Roles.isQemu(m.getReplyTo())) {
             shadow.computeIfAbsent(Roles.servedDomain(m.getReplyTo()), k -> new ExtentMap<>())
                     .put(m.getGpa(), m.getData().size(), new Bytes(m.getData().toByteArray(), 0));
+            onDsmAnswer(Roles.servedDomain(m.getReplyTo()), m, e, out);
         }
         if (!hostPmem.intersects(s, t)) return;
         String verb = write ? "wrote" : "read";
@@ -508,6 +588,10 @@ public final class Oracles implements Wire.Observer {
         booted.remove(domid);
         hotAdded.remove(domid);
         hotUsable.remove(domid);
+        hotAddsAsked.remove(domid);
+        bootNvdimms.remove(domid);
+        fitReads.remove(domid);
+        lastFit.remove(domid);
         shadow.remove(domid);
         dmAcpiKeys.remove(domid);
         removeLayouts(l -> true, domid);
@@ -720,6 +804,12 @@ public final class Oracles implements Wire.Observer {
         }
         for (int d : created) {
             if (!booted.contains(d)) fire(out, LIVENESS, "d" + d + "-never-booted", deliveries, "d" + d + " was created but never finished booting");
+            long[] fit = lastFit.get(d);
+            long devices = bootNvdimms.getOrDefault(d, 0) + hotAdded.getOrDefault(d, 0);
+            if (fit != null && fit[0] != devices) {
+                fire(out, ACPI, "d" + d + "-fit-devices", deliveries, fmt("d%d: the last FIT the guest read (at #%d) has %d NVDIMM(s); QEMU has %d",
+                        d, fit[1], fit[0], devices));
+            }
             int added = hotAdded.getOrDefault(d, 0), usable = hotUsable.getOrDefault(d, 0);
             if (usable < added) {
                 fire(out, LIVENESS, "d" + d + "-hotplug-unused", deliveries, fmt("d%d: QEMU hot-added %d vNVDIMM(s), the guest made %d usable", d, added, usable));

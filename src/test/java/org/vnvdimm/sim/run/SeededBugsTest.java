@@ -293,6 +293,34 @@ class SeededBugsTest {
         caught(r, "acpi", r.firstSeq(Envelope::hasFirmwareHandoff));
     }
 
+    @Test
+    void acpi_qemuServesAStaleFitAfterAHotplug() {
+        // hotplug-guest with a QEMU whose Read FIT keeps answering the FIT it had at boot
+        Scenario s = Runs.builtin("hotplug-guest");
+        ByteString[] bootFit = {null};
+        Runs.Run r = run(s, broken(Roles::isQemu, UnaryOperator.identity(), (in, out) -> {
+            // QEMU answers a _DSM in the step where it got the input page: Read FIT is handle 0x10000, function 1
+            if (in == null || !in.hasMemAccessDone() || in.getMemAccessDone().getData().size() < 16) return out;
+            ByteString page = in.getMemAccessDone().getData();
+            boolean readFit = page.byteAt(0) == 0 && page.byteAt(1) == 0 && page.byteAt(2) == 1 && page.byteAt(3) == 0 && page.byteAt(8) == 1;
+            if (!readFit) return out;
+            return mapSent(out, e -> {
+                if (!e.hasForeignMemAccess() || !e.getForeignMemAccess().getWrite()) return e;
+                ByteString d = e.getForeignMemAccess().getData();
+                if (d.size() < 9 || d.byteAt(0) == 8) return e;   // only answers that carry FIT bytes
+                if (bootFit[0] == null) { bootFit[0] = d; return e; }
+                return e.toBuilder().setForeignMemAccess(e.getForeignMemAccess().toBuilder().setData(bootFit[0]).setLen(bootFit[0].size())).build();
+            });
+        }));
+        long added = r.firstSeq(e -> e.hasQmpCommand() && e.getQmpCommand().getJson().contains("device_add"));
+        // the read that completes after the hotplug: QEMU's empty success {8, 0} written on the bus
+        long done = r.firstSeq(e -> bus(e) && e.getSeq() > added && Roles.isQemu(e.getMemAccess().getReplyTo())
+                && e.getMemAccess().getData().size() >= 8 && e.getMemAccess().getData().byteAt(0) == 8 && e.getMemAccess().getData().byteAt(1) == 0
+                && e.getMemAccess().getData().byteAt(4) == 0 && e.getMemAccess().getData().byteAt(5) == 0);
+        Verdict v = caught(r, "acpi", done);
+        assertTrue(v.getDetail().startsWith("d1 read a FIT"), v.getDetail());   // stale head + fresh tail: it does not even parse
+    }
+
     // ------------------------------------------------------------------ liveness
 
     @Test
