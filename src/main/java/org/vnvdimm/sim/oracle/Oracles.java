@@ -26,12 +26,15 @@ import org.vnvdimm.sim.wire.Wire;
  *       areas, data areas and who maps which frames;</li>
  *   <li>guest stores and loads as the guest issued them, and the data that came back;</li>
  *   <li>tables as they travelled (firmware hand-off, Dom0's start) or as QEMU wrote them into guest
- *       memory and named them in xenstore;</li>
+ *       memory and named them in xenstore; the FIT as the guest's Read FIT _DSM pages carried it;</li>
+ *   <li>QMP commands and answers between xl and QEMU (which NVDIMMs a QEMU has);</li>
+ *   <li>the hardware itself for which DIMMs decode on the bus (hot-added ones included);</li>
  *   <li>a component's crash, as its base class reported it or the wire saw it stop.</li>
  * </ul>
  * Still taken from components' own observations (listed in the README): the filesystem's file
  * extents (Dom0), QEMU's vNVDIMM layout (which file backs which guest frames), and a guest's
- * "booted". Guest self-checks are trace lines, never verdicts.
+ * "booted" and "nvdimm-usable" (the end of liveness waits). Other guest self-checks are trace
+ * lines, never verdicts.
  *
  * <p>A verdict names the delivery where the property broke. Repeats of one cause fold into the
  * first verdict (repeats, last_seq); each oracle keeps at most {@link #MAX_VERDICTS_PER_ORACLE}
