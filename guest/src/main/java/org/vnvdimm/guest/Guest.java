@@ -342,35 +342,49 @@ public final class Guest extends ComponentBehavior {
     private void readFit() {
         if (mema == 0 || tables.stream().noneMatch(t -> t.getSignature().equals("NFIT"))) { workload(0); return; }
         FitReader reader = new FitReader();
-        fitStep(reader);
+        readWholeFit(reader, "acpi-fit", fit -> {
+            byte[] nfit = tables.stream().filter(t -> t.getSignature().equals("NFIT")).findFirst().get().getData().toByteArray();
+            byte[] body = Arrays.copyOfRange(nfit, 40, nfit.length);
+            check("acpi-fit", Arrays.equals(body, fit), fit.length + " bytes in " + reader.calls() + " Read FIT call(s), "
+                    + reader.restarts() + " restart(s)");
+            workload(0);
+        }, () -> workload(0));
     }
 
-    private void fitStep(FitReader reader) {
+    /**
+     * _FIT's RFIT loop: Read FIT page by page over the _DSM page, restarting at offset 0 on status
+     * 0x100, giving up after MAX_FIT_RESTARTS. A failure is the guest's check `what`, then `after`.
+     */
+    private void readWholeFit(FitReader reader, String what, Consumer<byte[]> done, Runnable after) {
+        int offset = reader.nextOffset();
         dsm(reader.nextRequest(), r -> {
             FitReader.Step s;
             try {
                 if (r == null) throw new AmlFaultException("RFIT: no result", java.util.OptionalLong.empty());
                 s = reader.accept(r);
             } catch (AmlFaultException ex) {
-                check("acpi-fit", false, ex.getMessage());
-                workload(0);
+                check(what, false, ex.getMessage());
+                after.run();
                 return;
             }
             if (s instanceof FitReader.Step.Done d) {
-                byte[] nfit = tables.stream().filter(t -> t.getSignature().equals("NFIT")).findFirst().get().getData().toByteArray();
-                byte[] body = Arrays.copyOfRange(nfit, 40, nfit.length);
-                check("acpi-fit", Arrays.equals(body, d.fit()), d.fit().length + " bytes in " + reader.calls() + " Read FIT call(s), "
-                        + reader.restarts() + " restart(s)");
-                workload(0);
-            } else if (s instanceof FitReader.Step.Failed f) {
-                check("acpi-fit", false, "Read FIT status " + f.status());
-                workload(0);
-            } else if (reader.restarts() > MAX_FIT_RESTARTS) {
-                check("acpi-fit", false, "FIT kept changing: " + reader.restarts() + " restarts");
-                workload(0);
-            } else {
-                fitStep(reader);
+                done.accept(d.fit());
+                return;
             }
+            if (s instanceof FitReader.Step.Failed f) {
+                check(what, false, "Read FIT status " + f.status());
+                after.run();
+                return;
+            }
+            if (s instanceof FitReader.Step.Restarted) {
+                log("nfit ACPI0012:00: Read FIT at offset %d: status 0x100 → restart at offset 0 (restart %d)", offset, reader.restarts());
+            }
+            if (reader.restarts() > MAX_FIT_RESTARTS) {
+                check(what, false, "FIT kept changing: " + reader.restarts() + " restarts");
+                after.run();
+                return;
+            }
+            readWholeFit(reader, what, done, after);
         });
     }
 
@@ -409,42 +423,12 @@ public final class Guest extends ComponentBehavior {
             io(ACPI_GPE0_BLK_ADDRESS_V1, true, ACPI_NVDIMM_HOTPLUG_STATUS, ignored -> {
                 log("ACPI: SCI: GPE0.4 set (status %#x): cleared; \\_GPE._E04: Notify(\\_SB.NVDR, 0x80)", sts & 0xff);
                 log("nfit ACPI0012:00: notify 0x80: evaluating _FIT");
-                hotplugFit(new FitReader());
+                FitReader reader = new FitReader();   // _FIT after the notify, merged into what the driver has
+                readWholeFit(reader, "acpi-fit-hotplug", fit -> mergeFit(fit, reader), this::osIdle);
             });
         });
     }
 
-    /** _FIT after a notify: Read FIT page by page, restarting at offset 0 on status 0x100. */
-    private void hotplugFit(FitReader reader) {
-        int offset = reader.nextOffset();
-        dsm(reader.nextRequest(), r -> {
-            FitReader.Step s;
-            try {
-                if (r == null) throw new AmlFaultException("RFIT: no result", java.util.OptionalLong.empty());
-                s = reader.accept(r);
-            } catch (AmlFaultException ex) {
-                check("acpi-fit-hotplug", false, ex.getMessage());
-                osIdle();
-                return;
-            }
-            if (s instanceof FitReader.Step.Done d) {
-                mergeFit(d.fit(), reader);
-            } else if (s instanceof FitReader.Step.Failed f) {
-                check("acpi-fit-hotplug", false, "Read FIT status " + f.status());
-                osIdle();
-            } else if (s instanceof FitReader.Step.Restarted) {
-                log("nfit ACPI0012:00: Read FIT at offset %d: status 0x100 → restart at offset 0 (restart %d)", offset, reader.restarts());
-                if (reader.restarts() > MAX_FIT_RESTARTS) {
-                    check("acpi-fit-hotplug", false, "FIT kept changing: " + reader.restarts() + " restarts");
-                    osIdle();
-                } else {
-                    hotplugFit(reader);
-                }
-            } else {
-                hotplugFit(reader);
-            }
-        });
-    }
 
     /** The devices a FIT describes, as "[handle@gpa+size, ...]" in handle order. */
     static String fitDevices(List<Region> rs) {

@@ -17,20 +17,8 @@ import org.vnvdimm.sim.run.ScenarioDriver;
 class ScenarioXenLimitsTest {
 
     /** VALID's xl_create step (line 33), with the domain given. */
-    private static final String XL_STEP = """
-              - xl_create:
-                  domain:
-                    name: vm1
-                    memory_bytes: 512M
-                    vcpus: 2
-                    vnvdimms:
-                      - file: /mnt/pmem0/vm1.img
-                        label_bytes: 128KiB
-                        slot: -1
-                    workload:
-                      pattern_bytes: 64 KiB
-                      pattern_seed: 42
-            """;
+    private static final String XL_STEP = ScenarioTexts.VALID.substring(ScenarioTexts.VALID.indexOf("  - xl_create:"),
+            ScenarioTexts.VALID.indexOf("  - power_on:\nexpect:"));
 
     /** VALID with a second xl_create step after the first (at line 45). */
     private static String withSecondDomain(String domainLines) {
