@@ -310,19 +310,33 @@ public final class Dom0Kernel extends ComponentBehavior {
         mapFirst(added, 0);
     }
 
-    /** hotplug_report: after-map: read each new range's info-block page, then report them as at boot. */
+    /**
+     * hotplug_report: after-map: the pmem driver maps each new range for good (memremap of the
+     * whole range: mmu_update installing its PTEs) and reads its info-block page, then the ranges are
+     * reported as at boot. Xen validates the PTEs now, while the frames are still in Dom0's
+     * iomem_caps; when XENPF_pmem_add later takes the reserved area from Dom0, the PTEs stay.
+     */
     private void mapFirst(List<Pmem> added, int i) {
         if (i == added.size()) {
             reportNext(added, 0);
             return;
         }
         Pmem p = added.get(i);
-        log("nfit ACPI0012:00: probing [mem %#x-%#x] before reporting it to Xen (hotplug_report: after-map)", p.base(), p.base() + p.size() - 1);
-        mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(p.base() + PAGE_SIZE).setLen(PAGE_SIZE), done -> {
-            if (done.getRc() != 0) log("nfit ACPI0012:00: probe of [mem %#x] failed: %s", p.base() + PAGE_SIZE, Errno.name(done.getRc()));
-            else log("xen_pmem: pfns %#x-%#x mapped before XENPF_pmem_add; Xen let the access through (they are in d0's iomem_caps)",
-                    p.base() >>> PAGE_SHIFT, (p.base() + p.size()) >>> PAGE_SHIFT);
-            mapFirst(added, i + 1);
+        long s = p.base() >>> PAGE_SHIFT, n = p.size() >>> PAGE_SHIFT;
+        log("nfit ACPI0012:00: mapping [mem %#x-%#x] before reporting it to Xen (hotplug_report: after-map)", p.base(), p.base() + p.size() - 1);
+        call(Roles.XEN, Envelope.newBuilder().setMmuUpdate(MmuUpdate.newBuilder()
+                .setCmd(MMU_NORMAL_PT_UPDATE).setMfn(s).setNrPtes(n).setWritable(true).setForeigndom(DOMID_SELF)), r -> {
+            long rc = r.getHypercallRet().getRc();
+            if (rc != 0) {
+                log("nfit ACPI0012:00: memremap of [mem %#x-%#x] failed: %s", p.base(), p.base() + p.size() - 1, Errno.name(rc));
+                mapFirst(added, i + 1);
+                return;
+            }
+            log("xen_pmem: pfns %#x-%#x mapped before XENPF_pmem_add; Xen let it (they are in d0's iomem_caps)", s, s + n);
+            mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(p.base() + PAGE_SIZE).setLen(PAGE_SIZE), done -> {
+                if (done.getRc() != 0) log("nfit ACPI0012:00: probe of [mem %#x] failed: %s", p.base() + PAGE_SIZE, Errno.name(done.getRc()));
+                mapFirst(added, i + 1);
+            });
         });
     }
 

@@ -1,5 +1,6 @@
 package org.vnvdimm.dom0;
 
+import static org.vnvdimm.contract.XenAbi.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
@@ -90,16 +91,32 @@ class Dom0HotplugTest {
     }
 
     @Test
-    void afterMapTouchesTheNewRangeBeforeTheBootsProbe() {
+    void afterMapMapsTheWholeNewRangeThenTouchesItBeforeTheBootsProbe() {
         Harness d0 = booted("after-map");
         StepResult r = fitResult(d0, notifyAndEval(d0), fit(BASE, SIZE, NEW_BASE, NEW_SIZE));
-        Envelope early = Harness.only(r);
-        assertEquals(MemAccess.Op.READ, early.getMemAccess().getOp(), "after-map: Dom0 touches the range first");
-        assertEquals(NEW_BASE + 4096, early.getMemAccess().getSpa());
+        Envelope map = Harness.only(r);
+        assertTrue(map.hasMmuUpdate(), "after-map: Dom0 maps the range first");
+        assertEquals(MMU_NORMAL_PT_UPDATE, map.getMmuUpdate().getCmd());
+        assertEquals(NEW_BASE >>> 12, map.getMmuUpdate().getMfn());
+        assertEquals(NEW_SIZE >>> 12, map.getMmuUpdate().getNrPtes());
+        assertEquals(DOMID_SELF, map.getMmuUpdate().getForeigndom());
         assertTrue(d0.logged("before reporting it to Xen (hotplug_report: after-map)"));
+        Envelope early = Harness.only(d0.answer(map, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(0))));
+        assertEquals(MemAccess.Op.READ, early.getMemAccess().getOp(), "then it touches the range");
+        assertEquals(NEW_BASE + 4096, early.getMemAccess().getSpa());
         Envelope probe = Harness.only(d0.answer(early, Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setData(ByteString.copyFrom(new byte[4096])))));
         assertEquals(NEW_BASE + 4096, probe.getMemAccess().getSpa(), "then the boot's probe");
         assertFalse(probe.hasPlatformOp());
+    }
+
+    @Test
+    void afterMapWhoseMappingXenRefusesStillProbesAndLogsTheFailure() {
+        Harness d0 = booted("after-map");
+        Envelope map = Harness.only(fitResult(d0, notifyAndEval(d0), fit(BASE, SIZE, NEW_BASE, NEW_SIZE)));
+        Envelope probe = Harness.only(d0.answer(map, Envelope.newBuilder().setHypercallRet(HypercallRet.newBuilder().setRc(Errno.EPERM.neg()))));
+        assertTrue(d0.logged("memremap of [mem 0x"), "the refusal is logged");
+        assertTrue(d0.logged("failed: " + Errno.name(Errno.EPERM.neg())));
+        assertEquals(NEW_BASE + 4096, probe.getMemAccess().getSpa(), "the boot's probe runs on");
     }
 
     @Test

@@ -12,6 +12,11 @@ public final class Domain {
     public final P2m p2m = new P2m();
     /** Frames this domain may be given access to (d->iomem_caps). */
     public final RangeSet iomemCaps = new RangeSet();
+    /**
+     * A PV domain's live PTEs onto frames that are not RAM, installed with mmu_update. Xen checked
+     * them against iomem_caps when they were installed; iomem_deny_access later does not remove them.
+     */
+    public final RangeSet pvMapped = new RangeSet();
     public List<E820Entry> e820 = List.of();
     public boolean e820Set;
     public long maxPages = Long.MAX_VALUE;

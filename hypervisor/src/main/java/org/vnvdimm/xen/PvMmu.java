@@ -12,6 +12,9 @@ import org.vnvdimm.proto.*;
  * a frame that is not RAM (I/O memory, pmem) must be in its iomem_caps (iomem_access_permitted),
  * else -EPERM. The simulation makes that check at every access: Dom0 sends its MemAccess here, and
  * Xen either forwards it to the bus (the bus answers Dom0 directly) or answers -EPERM itself.
+ * A mapping the kernel installs for good with mmu_update (a driver's memremap of a whole range) is
+ * checked once, when installed; an access through it is not checked again, and a later
+ * iomem_deny_access does not take it away (Xen keeps no reverse map of MMIO PTEs).
  */
 final class PvMmu {
     private final Xen x;
@@ -29,6 +32,10 @@ final class PvMmu {
         long s = m.getSpa() >>> PAGE_SHIFT;
         long t = (m.getSpa() + len + PAGE_SIZE - 1) >>> PAGE_SHIFT;
         Domain d0 = x.domains.get(0);
+        if (d0.pvMapped.containsAll(s, t)) {   // through a PTE Xen validated when it was installed
+            x.xsend(Roles.PLATFORM, Envelope.newBuilder().setMemAccess(m.toBuilder().setInitiatorDomid(0)));
+            return;
+        }
         // Frame by frame as the PTEs would be validated: RAM must be Dom0's, anything else in iomem_caps.
         for (long mfn = s; mfn < t; ) {
             boolean ram = x.heap.ram().contains(mfn);
@@ -36,13 +43,46 @@ final class PvMmu {
             if (ram ? !x.dom0OwnsRam(mfn, next) : !d0.iomemCaps.containsAll(mfn, next)) {
                 long bad = firstBad(mfn, next, ram, d0);
                 if (ram) x.xlog("(XEN) d0 may not map MFN %05x: not its RAM", bad);
-                else x.xlog("(XEN) d0 non-privileged attempt to map MMIO space %05x", bad);
+                else x.xlog("d0 non-privileged attempt to map MMIO space %05x", bad);
                 done(m, Errno.EPERM);
                 return;
             }
             mfn = next;
         }
         x.xsend(Roles.PLATFORM, Envelope.newBuilder().setMemAccess(m.toBuilder().setInitiatorDomid(0)));
+    }
+
+    /**
+     * __HYPERVISOR_mmu_update, MMU_NORMAL_PT_UPDATE on Dom0's own page tables: arguments first
+     * (-EINVAL), then each new PTE as get_page_from_l1e validates it (-EPERM), then install them all.
+     */
+    void mmuUpdate(Envelope e) {
+        if (!e.getFrom().equals(Roles.DOM0)) { x.retErr(e, Errno.EPERM, e.getFrom() + " is not a PV domain"); return; }
+        MmuUpdate u = e.getMmuUpdate();
+        if (u.getCmd() != MMU_NORMAL_PT_UPDATE) { x.retErr(e, Errno.ENOSYS, "mmu_update cmd " + u.getCmd()); return; }
+        if (u.getForeigndom() != DOMID_SELF) { x.retErr(e, Errno.EINVAL, "mmu_update: foreign frames are not modelled"); return; }
+        long s = u.getMfn(), n = u.getNrPtes();
+        if (s < 0 || n <= 0 || n > MMU_UPDATE_MAX_PTES || x.beyondPaddr(s + n - 1)) { x.retErr(e, Errno.EINVAL, "mmu_update: frames"); return; }
+        long t = s + n;
+        Domain d0 = x.domains.get(0);
+        for (long mfn = s; mfn < t; ) {
+            boolean ram = x.heap.ram().contains(mfn);
+            long next = Math.min(t, nextBoundary(mfn, ram));
+            if (ram ? !x.dom0OwnsRam(mfn, next) : !d0.iomemCaps.containsAll(mfn, next)) {
+                long bad = firstBad(mfn, next, ram, d0);
+                x.retErr(e, Errno.EPERM, String.format(java.util.Locale.ROOT, "d0 non-privileged attempt to map MMIO space %05x", bad));
+                return;
+            }
+            mfn = next;
+        }
+        // RAM PTEs are Dom0's own pages, reference-counted; only the I/O-memory ones are kept here.
+        for (long mfn = s; mfn < t; ) {
+            boolean ram = x.heap.ram().contains(mfn);
+            long next = Math.min(t, nextBoundary(mfn, ram));
+            if (!ram) d0.pvMapped.add(mfn, next);
+            mfn = next;
+        }
+        x.ret(e, 0);
     }
 
     /** The end of the run of frames starting at mfn that are all RAM, or all not RAM. */

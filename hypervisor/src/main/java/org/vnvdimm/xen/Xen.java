@@ -103,6 +103,7 @@ public final class Xen extends ComponentBehavior {
             case MEMORY_OP -> memoryOp.handle(e);
             case DM_OP -> dmOp.handle(e);
             case MEM_ACCESS -> pvMmu.access(e);
+            case MMU_UPDATE -> pvMmu.mmuUpdate(e);
             case FOREIGN_MEM_ACCESS -> vcpu.foreignMem(e);
             case GUEST_MEM_ACCESS -> vcpu.mem(e);
             case GUEST_IO -> vcpu.io(e);

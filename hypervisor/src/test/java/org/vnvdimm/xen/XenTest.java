@@ -168,6 +168,27 @@ class XenTest {
         assertTrue(xen.logged("overlaps one already reported"));
     }
 
+    static Envelope.Builder mmuUpdate(long mfn, long nr) {
+        return Envelope.newBuilder().setMmuUpdate(MmuUpdate.newBuilder().setCmd(MMU_NORMAL_PT_UPDATE).setMfn(mfn).setNrPtes(nr).setWritable(true).setForeigndom(DOMID_SELF));
+    }
+
+    /** __HYPERVISOR_mmu_update: arguments, then each PTE against iomem_caps, then installed for good. */
+    @Test
+    void mmuUpdateChecksEachPteWhenInstalledAndDenyingAccessLaterDoesNotRemoveIt() {
+        assertEquals(Errno.EPERM.neg(), call(Roles.XL, mmuUpdate(S, 16)), "only a PV kernel has page tables for Xen to validate");
+        assertEquals(Errno.ENOSYS.neg(), call(Roles.DOM0, mmuUpdate(S, 16).setMmuUpdate(MmuUpdate.newBuilder().setCmd(7).setMfn(S).setNrPtes(16))));
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, mmuUpdate(S, 0)), "no PTEs");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, mmuUpdate(1L << 40, 1)), "beyond paddr_bits");
+        assertEquals(Errno.EINVAL.neg(), call(Roles.DOM0, mmuUpdate(S, MMU_UPDATE_MAX_PTES + 1)), "over the simulation's limit");
+        // the whole region while it is still Dom0's I/O memory: accepted
+        assertEquals(0, call(Roles.DOM0, mmuUpdate(S, E - S)));
+        handOver();   // takes [S, S+M) from Dom0's iomem_caps
+        assertEquals(Errno.EPERM.neg(), call(Roles.DOM0, mmuUpdate(S + 1, 1)), "a new PTE onto the reserved area is refused");
+        assertTrue(xen.logged("d0 non-privileged attempt to map MMIO space"));
+        // an access through the PTE installed before is not checked again: it reaches the bus
+        assertEquals(Roles.PLATFORM, Harness.only(dom0Access(MemAccess.Op.READ, (S + 1) << 12, 8)).getTo());
+    }
+
     @Test
     void afterPmemAddDom0LosesTheReservedAreaOnly() {
         handOver();

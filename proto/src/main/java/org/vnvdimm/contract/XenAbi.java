@@ -17,6 +17,11 @@ public final class XenAbi {
     public static final int DOMID_XEN = 0x7FF2;
     public static final int DOMID_INVALID = 0x7FF4;
 
+    // ---- __HYPERVISOR_mmu_update (public/xen.h)
+    public static final int MMU_NORMAL_PT_UPDATE = 0;
+    /** A limit of the simulation: PTEs one mmu_update call may install (1 TiB of 4 KiB frames). */
+    public static final long MMU_UPDATE_MAX_PTES = 1L << 28;
+
     // ---- domctl (public/domctl.h)
     public static final int XEN_DOMCTL_INTERFACE_VERSION = 0x0000000f;
     public static final int XEN_DOMCTL_createdomain = 1;

@@ -216,7 +216,7 @@ public final class Oracles implements Wire.Observer {
             case MEM_ACCESS -> {
                 if (e.getTo().equals(Roles.PLATFORM)) onBus(e.getMemAccess(), e, out);
             }
-            case PLATFORM_OP, SYSCTL, DOMCTL, MEMORY_OP -> {
+            case PLATFORM_OP, SYSCTL, DOMCTL, MEMORY_OP, MMU_UPDATE -> {
                 if (!e.getTo().equals(Roles.XEN)) return;
                 calls.put(e.getSeq(), e);
                 long[] area = offeredMgmt(e);
@@ -518,8 +518,32 @@ public final class Oracles implements Wire.Observer {
                         : rc == org.vnvdimm.contract.Errno.ERESTART.neg() && ret.hasContinuationCmd() ? Integer.toUnsignedLong(ret.getContinuationCmd()) >>> MEMOP_EXTENT_SHIFT : from;
                 if (to > from) mapped(p.getDomid(), p.getGfn() + from, p.getMfn() + from, to - from, reply, touched, out);
             }
+            case MMU_UPDATE -> {
+                // A PV kernel's PTEs onto frames that are not RAM: a mapping that lives on after
+                // Xen's checks change (Xen keeps no reverse map of them).
+                MmuUpdate u = call.getMmuUpdate();
+                if (rc != 0 || !call.getFrom().equals(Roles.DOM0)) return;
+                pvMapped(u.getMfn(), u.getMfn() + u.getNrPtes(), reply, out);
+            }
             default -> { }
         }
+    }
+
+    /**
+     * Dom0 holds PTEs onto [s, t) from now on. Unlike its single accesses (its driver may touch its
+     * DIMMs to probe them), a mapping kept for good must wait for Xen to accept the range, and it
+     * may never cover Xen's management area (handOver checks the reverse order).
+     */
+    private void pvMapped(long s, long t, Envelope reply, List<Verdict> out) {
+        reportedFirst(0, s, t, "mapped (mmu_update)", reply, out);
+        for (RangeSet.Range r : hostPmem.intersection(s, t)) {
+            if (mgmt.intersects(r.start(), r.end())) {
+                fire(out, ISOLATION, "d0-maps-mgmt", reply.getSeq(), fmt("Xen let d0 map MFNs %#x - %#x, inside its own management area", r.start(), r.end()));
+                break;
+            }
+        }
+        // PV: the PTE names the frame, so the "gfn" is the MFN.
+        for (RangeSet.Range r : hostPmem.intersection(s, t)) mmio.computeIfAbsent(0, k -> runs()).put(r.start(), r.end() - r.start(), new Run(r.start()));
     }
 
     /** Xen accepted [s, t) as its management area: nobody may map or touch it from now on. */

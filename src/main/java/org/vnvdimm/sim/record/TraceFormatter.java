@@ -27,6 +27,8 @@ public final class TraceFormatter {
             case FIRMWARE_HANDOFF -> firmware(e.getFirmwareHandoff());
             case MEM_ACCESS -> memAccess(e.getMemAccess());
             case MEM_ACCESS_DONE -> memDone(e.getMemAccessDone());
+            case MMU_UPDATE -> "mmu_update MMU_NORMAL_PT_UPDATE mfn=" + hex(e.getMmuUpdate().getMfn()) + " nr_ptes=" + hex(e.getMmuUpdate().getNrPtes())
+                    + (e.getMmuUpdate().getWritable() ? " rw" : " ro") + " (one call per run [inferred])";
             case ACPI_NOTIFY -> "Notify(" + e.getAcpiNotify().getDevice() + ", " + hex(e.getAcpiNotify().getValue()) + ")";
             case HOTPLUG_DIMM -> step(e) + "hot-add DIMM handle=" + hex(e.getHotplugDimm().getHandle()) + " spa=" + hex(e.getHotplugDimm().getSpa())
                     + " size=" + size(e.getHotplugDimm().getSizeBytes()) + " pxm=" + e.getHotplugDimm().getPxm();
