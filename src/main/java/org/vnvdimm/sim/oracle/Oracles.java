@@ -96,14 +96,14 @@ public final class Oracles implements Wire.Observer {
     /** Per domain: vNVDIMMs QEMU hot-added (device_add answered without error) and those the guest made usable. */
     private final TreeMap<Integer, Integer> hotAdded = new TreeMap<>();
     private final TreeMap<Integer, Integer> hotUsable = new TreeMap<>();
-    /** NVDIMMs each domain's QEMU was started with (its argv as xl delivered it). */
-    private final TreeMap<Integer, Integer> bootNvdimms = new TreeMap<>();
-    /** device_add nvdimm commands delivered to each domain's QEMU (answered or not). */
-    private final TreeMap<Integer, Integer> hotAddsAsked = new TreeMap<>();
+    /** Per domain: the NVDIMMs its QEMU was started with and was told to add, as the wire carried them. */
+    private final TreeMap<Integer, NvdimmList> nvdimms = new TreeMap<>();
+    /** object_add / device_add delivered to a QEMU and not answered: (role, tag) -> backend id or slot. */
+    private final Map<String, Object> qmpAdds = new HashMap<>();
     /** Per domain: the Read FIT the guest has in progress, from the _DSM pages on the wire. */
     private final TreeMap<Integer, FitRead> fitReads = new TreeMap<>();
-    /** Per domain: the NVDIMM count of the last FIT the guest read completely, and at which delivery. */
-    private final TreeMap<Integer, long[]> lastFit = new TreeMap<>();
+    /** Per domain: the last FIT the guest read completely ({handle: SPA range bytes}), and at which delivery. */
+    private final TreeMap<Integer, Map.Entry<Long, TreeMap<Long, Long>>> lastFit = new TreeMap<>();
 
     /** A guest's Read FIT in progress: the _DSM page it asked on, the offset asked, the FIT so far. */
     private static final class FitRead {
@@ -263,20 +263,39 @@ public final class Oracles implements Wire.Observer {
             }
             case QMP_COMMAND -> {
                 if (!Roles.isQemu(e.getTo())) return;
-                qmpPending.put(e.getTo() + "#" + e.getTag(), e.getQmpCommand().getJson());
-                if (isNvdimmAdd(e.getQmpCommand().getJson())) hotAddsAsked.merge(Roles.servedDomain(e.getTo()), 1, Integer::sum);
+                String key = e.getTo() + "#" + e.getTag(), json = e.getQmpCommand().getJson();
+                qmpPending.put(key, json);
+                NvdimmList list = nvdimms.get(Roles.servedDomain(e.getTo()));
+                com.google.gson.JsonObject args = NvdimmList.arguments(json);
+                if (list == null || args == null) return;
+                String exec = NvdimmList.execute(json);
+                if ("object_add".equals(exec)) {
+                    String id = list.objectAdd(args);
+                    if (id != null) qmpAdds.put(key, id);
+                } else if (isNvdimmAdd(json)) {
+                    int slot = list.deviceAdd(args);
+                    if (slot >= 0) qmpAdds.put(key, slot);
+                }
             }
             case DEVICE_MODEL_START -> {
                 if (!Roles.isQemu(e.getTo())) return;
-                int n = 0;
-                List<String> argv = e.getDeviceModelStart().getArgvList();
-                for (int i = 0; i + 1 < argv.size(); i++) if (argv.get(i).equals("-device") && argv.get(i + 1).startsWith("nvdimm")) n++;
-                bootNvdimms.put(Roles.servedDomain(e.getTo()), n);
+                nvdimms.put(Roles.servedDomain(e.getTo()), NvdimmList.fromArgv(e.getDeviceModelStart().getArgvList()));
             }
             case QMP_REPLY -> {
-                String cmd = Roles.isQemu(e.getFrom()) ? qmpPending.remove(e.getFrom() + "#" + e.getTag()) : null;
+                if (!Roles.isQemu(e.getFrom())) return;
+                String key = e.getFrom() + "#" + e.getTag();
+                String cmd = qmpPending.remove(key);
+                Object add = qmpAdds.remove(key);
+                NvdimmList list = nvdimms.get(Roles.servedDomain(e.getFrom()));
                 if (cmd != null && !e.getQmpReply().getError() && isNvdimmAdd(cmd)) {
                     hotAdded.merge(Roles.servedDomain(e.getFrom()), 1, Integer::sum);
+                }
+                if (list == null || add == null) return;
+                if (add instanceof Integer slot) {
+                    if (e.getQmpReply().getError()) list.deviceFailed(slot);
+                    else list.deviceAcked(slot);
+                } else if (e.getQmpReply().getError()) {
+                    list.objectFailed((String) add);
                 }
             }
             case XS_REQUEST -> {
@@ -319,19 +338,23 @@ public final class Oracles implements Wire.Observer {
         }
         byte[] fit = r.fit.toByteArray();
         r.fit.reset();
-        long nvdimms;
+        TreeMap<Long, Long> handles = new TreeMap<>();
         try {
-            nvdimms = org.vnvdimm.acpi.NfitParser.parseFit(fit).memoryDeviceMaps().size();
+            org.vnvdimm.acpi.ParsedNfit p = org.vnvdimm.acpi.NfitParser.parseFit(fit);
+            for (org.vnvdimm.acpi.NfitMemoryDeviceMap dev : p.memoryDeviceMaps()) {
+                long bytes = -1;
+                for (org.vnvdimm.acpi.NfitSpaRange spa : p.spaRanges()) if (spa.rangeIndex() == dev.spaRangeIndex()) bytes = spa.rangeLengthBytes();
+                handles.put(dev.deviceHandle(), bytes);
+            }
         } catch (RuntimeException ex) {
             fire(out, ACPI, "d" + domid + "-fit-parse", e.getSeq(), "d" + domid + " read a FIT that does not parse: " + ex.getMessage());
             return;
         }
-        lastFit.put(domid, new long[] {nvdimms, e.getSeq()});
-        long boot = bootNvdimms.getOrDefault(domid, 0), asked = hotAddsAsked.getOrDefault(domid, 0), acked = hotAdded.getOrDefault(domid, 0);
-        // A device_add in flight may already be in QEMU's FIT: between acknowledged and asked.
-        if (nvdimms < boot + acked || nvdimms > boot + asked) {
-            fire(out, ACPI, "d" + domid + "-fit-devices", e.getSeq(), fmt("d%d read a FIT with %d NVDIMM(s); QEMU has %d (%d at start-up, %d hot-added)",
-                    domid, nvdimms, boot + acked, boot, acked));
+        lastFit.put(domid, Map.entry(e.getSeq(), handles));
+        NvdimmList list = nvdimms.get(domid);
+        String wrong = list == null ? null : list.mismatch(handles);
+        if (wrong != null) {
+            fire(out, ACPI, "d" + domid + "-fit-devices", e.getSeq(), fmt("d%d read a FIT that is not QEMU's device list %s: %s", domid, list.describe(), wrong));
         }
     }
 
@@ -615,8 +638,7 @@ public final class Oracles implements Wire.Observer {
         booted.remove(domid);
         hotAdded.remove(domid);
         hotUsable.remove(domid);
-        hotAddsAsked.remove(domid);
-        bootNvdimms.remove(domid);
+        nvdimms.remove(domid);
         fitReads.remove(domid);
         lastFit.remove(domid);
         shadow.remove(domid);
@@ -831,11 +853,12 @@ public final class Oracles implements Wire.Observer {
         }
         for (int d : created) {
             if (!booted.contains(d)) fire(out, LIVENESS, "d" + d + "-never-booted", deliveries, "d" + d + " was created but never finished booting");
-            long[] fit = lastFit.get(d);
-            long devices = bootNvdimms.getOrDefault(d, 0) + hotAdded.getOrDefault(d, 0);
-            if (fit != null && fit[0] != devices) {
-                fire(out, ACPI, "d" + d + "-fit-devices", deliveries, fmt("d%d: the last FIT the guest read (at #%d) has %d NVDIMM(s); QEMU has %d",
-                        d, fit[1], fit[0], devices));
+            Map.Entry<Long, TreeMap<Long, Long>> fit = lastFit.get(d);
+            NvdimmList list = nvdimms.get(d);
+            String wrong = fit == null || list == null ? null : list.mismatch(fit.getValue());
+            if (wrong != null) {
+                fire(out, ACPI, "d" + d + "-fit-devices", deliveries, fmt("d%d: the last FIT the guest read (at #%d) is not QEMU's device list %s: %s",
+                        d, fit.getKey(), list.describe(), wrong));
             }
             int added = hotAdded.getOrDefault(d, 0), usable = hotUsable.getOrDefault(d, 0);
             if (usable < added) {

@@ -321,6 +321,27 @@ class SeededBugsTest {
         assertTrue(v.getDetail().startsWith("d1 read a FIT"), v.getDetail());   // stale head + fresh tail: it does not even parse
     }
 
+    @Test
+    void acpi_qemuSizesTheHotAddedNvdimmWithAnotherLabelSizeThanAsked() {
+        // hotplug-guest with a QEMU that takes a 4 MiB label area from the device_add'ed NVDIMM, not
+        // the 128 KiB asked: the FIT still lists two NVDIMMs with the right handles, but the second
+        // one's SPA range is ALIGN_DOWN(34 MiB - 4 MiB, 2 MiB) = 30 MiB, not 32 MiB.
+        Scenario s = Runs.builtin("hotplug-guest");
+        Runs.Run r = run(s, broken(Roles::isQemu, e -> {
+            if (!e.hasQmpCommand() || !e.getQmpCommand().getJson().contains("\"device_add\"")) return e;
+            String json = e.getQmpCommand().getJson().replace("\"label-size\": 131072", "\"label-size\": 4194304");
+            assertNotEquals(e.getQmpCommand().getJson(), json, "the seeded bug must change what QEMU plugs");
+            return e.toBuilder().setQmpCommand(e.getQmpCommand().toBuilder().setJson(json)).build();
+        }, (in, out) -> out));
+        long added = r.firstSeq(e -> e.hasQmpCommand() && e.getQmpCommand().getJson().contains("device_add"));
+        // the first Read FIT the guest completes after the hotplug: QEMU's empty success {8, 0}
+        long done = r.firstSeq(e -> bus(e) && e.getSeq() > added && Roles.isQemu(e.getMemAccess().getReplyTo())
+                && e.getMemAccess().getData().size() >= 8 && e.getMemAccess().getData().byteAt(0) == 8 && e.getMemAccess().getData().byteAt(1) == 0
+                && e.getMemAccess().getData().byteAt(4) == 0 && e.getMemAccess().getData().byteAt(5) == 0);
+        Verdict v = caught(r, "acpi", done);
+        assertTrue(v.getDetail().contains("handle 0x2 has 31457280 bytes, the device 33554432"), v.getDetail());
+    }
+
     // ------------------------------------------------------------------ liveness
 
     @Test
