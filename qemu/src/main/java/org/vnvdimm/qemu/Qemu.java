@@ -674,7 +674,7 @@ public final class Qemu extends ComponentBehavior {
         return QemuOptions.parse(more);
     }
 
-    /** object_add memory-backend-file: checked and remembered; the file is mapped at device_add. */
+    /** object_add memory-backend-file (or rfc-v4's memory-backend-xen): checked and remembered; used at device_add. */
     private void objectAdd(Envelope e, Map<String, Object> args) {
         if (failed || config == null) { qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "the device model is not running")); return; }
         String type = String.valueOf(args.getOrDefault("qom-type", ""));
@@ -717,8 +717,13 @@ public final class Qemu extends ComponentBehavior {
         QemuConfig.MemoryDevice dev = null;
         for (QemuConfig.MemoryDevice d : next.nvdimms()) if (d.memdev().equals(String.valueOf(args.get("memdev")))) dev = d;
         String path = null;
-        for (QemuConfig.MemoryBackend b : next.backends()) if (dev != null && b.id().equals(dev.memdev())) path = b.memPath().orElse(null);
-        if (dev == null || path == null) {
+        boolean xen = false;   // rfc-v4 memory-backend-xen: xl populates the pages once QEMU has placed the device
+        for (QemuConfig.MemoryBackend b : next.backends()) {
+            if (dev == null || !b.id().equals(dev.memdev())) continue;
+            path = b.memPath().orElse(null);
+            xen = b.qomType().equals("memory-backend-xen");
+        }
+        if (dev == null || (path == null && !xen)) {
             qmpAnswer(e, org.vnvdimm.contract.QmpJson.error("GenericError", "nvdimm: backend " + args.get("memdev") + " is not a memory-backend-file"));
             return;
         }

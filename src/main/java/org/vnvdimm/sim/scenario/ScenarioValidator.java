@@ -14,6 +14,7 @@ import org.vnvdimm.proto.DomainConfig;
 import org.vnvdimm.proto.Mkfs;
 import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.proto.HotplugDimm;
+import org.vnvdimm.proto.NvdimmHotplug;
 import org.vnvdimm.proto.Step;
 import org.vnvdimm.proto.XlPmemSetup;
 import org.vnvdimm.proto.VnvdimmConfig;
@@ -154,6 +155,20 @@ public final class ScenarioValidator {
                         r.reject(p + ".pmem_setup.from_namespace", "explicit mgmt_smfn..data_emfn under profile rfc-v4 (Dom0 sees no NFIT,"
                                 + " so it has no namespace; from_namespace is profile seeds')", ps.getFromNamespace());
                     }
+                }
+                if (st.hasNvdimmHotplug()) {
+                    NvdimmHotplug h = st.getNvdimmHotplug();
+                    String hp = p + ".nvdimm_hotplug";
+                    if (!v4 && !h.getType().isEmpty()) r.reject(hp + ".type", "no type under profile seeds (a DAX file); type: mfn is profile rfc-v4's", h.getType());
+                    if (v4 && !h.getType().equals("mfn")) {
+                        r.rejectAs(hp + ".type", "mfn under profile rfc-v4 (memory-backend-xen over host pmem: type, backend, nr_pages)",
+                                h.getType().isEmpty() ? "nothing" : h.getType());
+                    }
+                    if (v4 && (h.getBackend() == 0 || h.getNrPages() == 0)) {
+                        r.rejectAs(hp, "backend (a start MFN) and nr_pages above 0", "backend " + hex(h.getBackend()) + ", nr_pages " + Long.toUnsignedString(h.getNrPages()));
+                    }
+                    if (v4 && !h.getFile().isEmpty()) r.reject(hp + ".file", "no file under profile rfc-v4 (Dom0 has no NFIT, so no DAX file system)", h.getFile());
+                    if (v4 && h.getLabelBytes() != 0) r.reject(hp + ".label_bytes", "0 under profile rfc-v4 (its vNVDIMMs have no label area)", u64(h.getLabelBytes()));
                 }
                 if (!st.hasXlCreate()) continue;
                 DomainConfig d = st.getXlCreate().getDomain();
@@ -503,8 +518,10 @@ public final class ScenarioValidator {
                 return;
             case NVDIMM_HOTPLUG:
                 r.required(p + ".nvdimm_hotplug.domain", step.getNvdimmHotplug().getDomain(), "a domain name");
-                r.absolutePath(p + ".nvdimm_hotplug.file", step.getNvdimmHotplug().getFile());
-                labelArea(r, p + ".nvdimm_hotplug.label_bytes", step.getNvdimmHotplug().getLabelBytes());
+                if (step.getNvdimmHotplug().getType().isEmpty()) {   // type mfn: checked by stepsBelongToTheProfile
+                    r.absolutePath(p + ".nvdimm_hotplug.file", step.getNvdimmHotplug().getFile());
+                    labelArea(r, p + ".nvdimm_hotplug.label_bytes", step.getNvdimmHotplug().getLabelBytes());
+                }
                 return;
             case NVDIMM_UNPLUG:
                 r.required(p + ".nvdimm_unplug.domain", step.getNvdimmUnplug().getDomain(), "a domain name");

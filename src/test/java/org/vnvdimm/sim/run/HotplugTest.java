@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vnvdimm.contract.Errno;
 import org.vnvdimm.proto.Envelope;
 import org.vnvdimm.proto.Observation;
 import org.vnvdimm.proto.Scenario;
@@ -69,6 +70,39 @@ class HotplugTest {
         List<String> usable = checks(r, "nvdimm-usable");
         assertEquals(1, usable.size());
         assertTrue(usable.get(0).startsWith("ok nmem handle 0x2"), usable.get(0));
+    }
+
+    /**
+     * rfc-v4: xl hot-adds a memory-backend-xen over host pmem; QEMU plugs it and raises the SCI
+     * without mapping anything, then xl asks where QEMU placed it and populates its pages
+     * (-ERESTART continuation included); the label-less device becomes usable.
+     */
+    @Test
+    void underRfcV4XlPopulatesTheHotAddedDevicesPagesAfterQemuPlacedIt() {
+        Runs.Run r = Runs.run(sim, Runs.builtin("hotplug-guest-rfc-v4"), 1);
+        assertTrue(r.result().passed(), r.result().summary().getOutcome() + " " + r.result().verdicts());
+        List<Envelope> qmp = r.delivered().stream().filter(e -> e.hasQmpCommand() && e.getQmpCommand().getJson().contains("object_add")).toList();
+        assertEquals(1, qmp.size());
+        assertTrue(qmp.get(0).getQmpCommand().getJson().contains("\"qom-type\": \"memory-backend-xen\""), qmp.get(0).getQmpCommand().getJson());
+        assertTrue(qmp.get(0).getQmpCommand().getJson().contains("\"host-addr\": " + (0x28e000L << 12)));
+        long devAdd = r.firstSeq(e -> e.hasQmpCommand() && e.getQmpCommand().getJson().contains("\"device_add\""));
+        long raise = r.firstSeq(e -> e.hasDmOp() && e.getDmOp().getOp() == XEN_DMOP_set_isa_irq_level && e.getDmOp().getSetIsaIrqLevel().getLevel() == 1);
+        long query = r.lastSeq(e -> e.hasQmpCommand() && e.getQmpCommand().getJson().contains("query-memory-devices"));
+        List<Envelope> populate = r.delivered().stream().filter(e -> e.hasMemoryOp() && e.getMemoryOp().hasPmemMap()
+                && e.getMemoryOp().getPmemMap().getMfn() == 0x28e000L).toList();
+        assertEquals(2, populate.size(), "one call and its continuation");
+        assertEquals(0x104000L, populate.get(0).getMemoryOp().getPmemMap().getGfn(), "at the gfn QEMU placed the device");
+        assertEquals(Errno.ERESTART.neg(), r.answerTo(populate.get(0).getSeq()).getHypercallRet().getRc());
+        assertEquals(0, r.answerTo(populate.get(1).getSeq()).getHypercallRet().getRc());
+        assertTrue(devAdd < raise && raise < query && query < populate.get(0).getSeq(), "QEMU tells the guest before xl populates");
+        // the guest's first access to the new range comes after its pages are there (this seed)
+        long firstTouch = r.firstSeq(e -> e.hasGuestMemAccess() && e.getGuestMemAccess().getGpa() >= (0x104000L << 12)
+                && e.getGuestMemAccess().getGpa() < (0x106000L << 12));
+        assertTrue(r.answerTo(populate.get(1).getSeq()).getSeq() < firstTouch);
+        List<String> usable = checks(r, "nvdimm-usable");
+        assertEquals(1, usable.size());
+        assertTrue(usable.get(0).startsWith("ok nmem handle 0x2"), usable.get(0));
+        assertTrue(logsOf(r, "guest-1").stream().anyMatch(l -> l.contains("label-less namespace [inferred]")));
     }
 
     @Test

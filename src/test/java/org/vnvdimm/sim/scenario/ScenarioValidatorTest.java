@@ -114,6 +114,36 @@ class ScenarioValidatorTest {
         assertTrue(all.contains("steps[5].xl_create.domain.vnvdimms[0].type"), all.toString());
     }
 
+    @Test
+    void nvdimmHotplugOfMfnPagesIsRfcV4sAndOfAFileIsSeeds() throws ScenarioException {
+        String v4Hotplug = "  - nvdimm_hotplug: {domain: vm1, type: mfn, backend: 0x28e000, nr_pages: 8192}\n";
+        String fileHotplug = "  - nvdimm_hotplug: {domain: vm1, file: /mnt/pmem0/vm1.img, label_bytes: 128KiB}\n";
+        // under seeds, type mfn is refused at its step
+        ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.parse(ScenarioTexts.VALID.replace("expect:", v4Hotplug + "expect:"), "t.yaml"));
+        java.util.List<String> fields = new java.util.ArrayList<>(java.util.List.of(e.field()));
+        for (ScenarioException x : e.additional()) fields.add(x.field());
+        assertTrue(fields.contains("steps[7].nvdimm_hotplug.type"), fields.toString());
+        // a file is fine under seeds
+        Scenario ok = ScenarioLoader.parse(ScenarioTexts.VALID.replace("expect:", fileHotplug + "expect:"), "t.yaml");
+        assertEquals("/mnt/pmem0/vm1.img", ok.getSteps(7).getNvdimmHotplug().getFile());
+        // under rfc-v4 the built-in's step loads, and a file, a missing backend or a label area is refused
+        Scenario v4 = ScenarioLoader.parse(org.vnvdimm.sim.cli.BuiltinScenarios.text("scenarios/hotplug-guest-rfc-v4.yaml"), "builtin");
+        assertEquals(8192, v4.getSteps(3).getNvdimmHotplug().getNrPages());
+        String base = org.vnvdimm.sim.cli.BuiltinScenarios.text("scenarios/hotplug-guest-rfc-v4.yaml");
+        for (String[] bad : new String[][] {
+                {"{domain: vm1, file: /mnt/pmem0/x.img, label_bytes: 128KiB}", "steps[3].nvdimm_hotplug.type"},
+                {"{domain: vm1, type: mfn, nr_pages: 8192}", "steps[3].nvdimm_hotplug"},
+                {"{domain: vm1, type: mfn, backend: 0x28e000, nr_pages: 8192, label_bytes: 128KiB}", "steps[3].nvdimm_hotplug.label_bytes"}}) {
+            String text = base.replace("{domain: vm1, type: mfn, backend: 0x28e000, nr_pages: 8192}", bad[0]);
+            org.junit.jupiter.api.Assertions.assertNotEquals(base, text);
+            ScenarioException x = assertThrows(ScenarioException.class, () -> ScenarioLoader.parse(text, "t.yaml"));
+            java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(x.field()));
+            for (ScenarioException y : x.additional()) all.add(y.field());
+            assertTrue(all.contains(bad[1]), bad[0] + " -> " + all);
+            assertTrue(x.getMessage().startsWith("t.yaml:"), x.getMessage());
+        }
+    }
+
     // ------------------------------------------------------------ platform
 
     @Test
