@@ -210,9 +210,10 @@ public final class TraceFormatter {
     private static String platformOp(PlatformOp p) {
         if (p.getUCase() != PlatformOp.UCase.PMEM_ADD) return "XENPF_" + p.getCmd();
         XenpfPmemAdd a = p.getPmemAdd();
+        // struct xenpf_pmem_add's six fields; each area as its [spfn-epfn) pair
         return "XENPF_pmem_add spfn=" + hex(a.getSpfn()) + " epfn=" + hex(a.getEpfn())
-                + " rsv_spfn=" + hex(a.getRsvSpfn()) + " rsv_epfn=" + hex(a.getRsvEpfn())
-                + " data_spfn=" + hex(a.getDataSpfn()) + " data_epfn=" + hex(a.getDataEpfn());
+                + " rsv=" + hex(a.getRsvSpfn()) + "-" + hex(a.getRsvEpfn())
+                + " data=" + hex(a.getDataSpfn()) + "-" + hex(a.getDataEpfn());
     }
 
     private static String memoryOp(MemoryOp m) {

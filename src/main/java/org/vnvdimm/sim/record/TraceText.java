@@ -167,6 +167,7 @@ public final class TraceText {
         if (r.hasDomctl() && r.getRc() == 0 && r.getDomctl().getCmd() == org.vnvdimm.contract.XenAbi.XEN_DOMCTL_createdomain) {
             s += " (domid " + r.getDomctl().getDomain() + ")";
         }
+        if (r.hasContinuationCmd()) s += " (continuation)";
         return s;
     }
 
