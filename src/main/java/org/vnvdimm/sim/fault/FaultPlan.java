@@ -115,8 +115,8 @@ public final class FaultPlan implements Faults {
                     if (++a.seen < Math.max(1, c.getNth())) continue;
                     a.fired = true;
                     String role = receives ? m.getTo() : m.getFrom();
-                    String note = "fault: " + a.what + ": " + deathOf(role, c.getRestart())
-                            + (receives ? " before handling it" : " once it is delivered");
+                    String note = "fault: " + a.what + ": " + (receives ? "instead of handling this, " : "after this delivery, ")
+                            + deathOf(role, c.getRestart());
                     return new Action(receives ? Kind.CRASH_RECEIVER : Kind.CRASH_SENDER, note, 0, 0, role, c.getRestart());
                 }
                 case DROP, DUPLICATE, REORDER, DELAY -> {
@@ -193,7 +193,9 @@ public final class FaultPlan implements Faults {
     }
 
     @Override
-    public void applied(long seq, String note) { applied.add("#" + seq + ": " + note); }
+    public void applied(long seq, String note) {
+        applied.add("#" + seq + ": " + note.replaceFirst("^(after it: )?fault: ", "$1"));
+    }
 
     /** What took effect, "#seq: note", in order. */
     public List<String> appliedList() { return applied; }

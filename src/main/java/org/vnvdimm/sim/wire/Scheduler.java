@@ -61,6 +61,13 @@ public final class Scheduler {
 
     public boolean isEmpty() { return queued == 0; }
 
+    /** Messages waiting on the link from → to. */
+    public int waiting(String from, String to) {
+        Map<String, Pair> m = pairs.get(from);
+        Pair p = m == null ? null : m.get(to);
+        return p == null ? 0 : p.queue.size();
+    }
+
     public int size() { return queued; }
 
     public Envelope.Builder next() {

@@ -225,7 +225,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         if (killSenderAfter != null) {
             Faults.Action k = killSenderAfter;
             killSenderAfter = null;
-            kill(k.role(), k.restart(), k.note());
+            kill(k.role(), k.restart(), null);
         }
         advance();
     }
@@ -280,14 +280,22 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
                 }
                 case REORDER -> {
                     // Back of its link's queue: the messages behind it on that link overtake it.
-                    notes.put(picked, a.note());
-                    scheduler.enqueue(picked);
-                    continue;
+                    int behind = scheduler.waiting(picked.getFrom(), picked.getTo());
+                    if (behind == 0) {
+                        note = a.note() + " — nothing was queued behind it, so it goes in order";
+                    } else {
+                        notes.put(picked, a.note() + " (overtaken by " + behind + ")");
+                        scheduler.enqueue(picked);
+                        continue;
+                    }
                 }
                 default -> { }
             }
             Envelope e = stamp(picked);
-            if (note != null) pendingNotes.add(log(note));
+            if (note != null) {
+                pendingNotes.add(log(note));
+                faults.applied(e.getSeq(), note);
+            }
             if (a.kind() == Faults.Kind.DUPLICATE) duplicateLater(e, a.note());
             if (a.kind() != Faults.Kind.DELIVER) faults.applied(e.getSeq(), a.note());
             if (a.kind() == Faults.Kind.DROP) {
@@ -310,7 +318,10 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
                 record(e, r.getObservedList(), observer.afterDelivery(e, r));
                 continue;
             }
-            if (a.kind() == Faults.Kind.CRASH_SENDER) killSenderAfter = a;
+            if (a.kind() == Faults.Kind.CRASH_SENDER) {
+                pendingNotes.add(log(a.note()));
+                killSenderAfter = a;
+            }
             if (e.getTo().equals(ADMIN)) {
                 // The scenario's operator is not an actor: its inbox is the driver.
                 List<Envelope.Builder> out = driver.onAdminDelivery(e);
