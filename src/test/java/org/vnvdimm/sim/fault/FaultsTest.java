@@ -19,14 +19,14 @@ import org.vnvdimm.sim.scenario.FaultOptions;
 import org.vnvdimm.sim.scenario.ScenarioException;
 
 /** Each fault kind takes effect where it says, and the system ends as the real one would. */
-class FaultsTest {
+public class FaultsTest {
     static Simulator sim;
 
     @BeforeAll static void up() { sim = new Simulator(); }
 
     @AfterAll static void down() { sim.close(); }
 
-    static Scenario boot(String... faults) {
+    public static Scenario boot(String... faults) {
         try {
             return FaultOptions.append(Runs.builtin("boot"), List.of(faults));
         } catch (ScenarioException e) {
