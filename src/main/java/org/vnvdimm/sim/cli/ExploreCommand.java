@@ -114,6 +114,9 @@ final class ExploreCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "explored %s: %,d runs in %.2f s = %,.0f runs/s (%s%s, %d parallel, %,d deliveries, %,d distinct traces)%n",
                 sc.getName(), rep.runs(), rep.seconds(), rep.runsPerSecond(), strategy, st == Explorer.Strategy.PCT ? " depth " + depth : "",
                 parallel, rep.deliveries(), rep.distinctTraces());
+        o.printf(Locale.ROOT, "CPU: %.2f s of process CPU time, %,.0f runs per CPU-second (the load average was %.1f on %d cores)%n", rep.cpuSeconds(),
+                rep.runsPerCpuSecond(), java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                Runtime.getRuntime().availableProcessors());
         if (rep.failures().isEmpty()) {
             o.println("no failing run");
             return Main.EXIT_OK;

@@ -48,8 +48,17 @@ public final class Explorer {
     public record Failure(long seed, Scenario scenario, TreeSet<String> problems, String firstProblem) {}
 
     public record Report(int runs, List<Failure> failures, TreeMap<String, List<Failure>> byProblem, double seconds,
-                         long deliveries, int distinctTraces, long decisionsPerRun) {
+                         long deliveries, int distinctTraces, long decisionsPerRun, double cpuSeconds) {
         public double runsPerSecond() { return runs / Math.max(1e-9, seconds); }
+
+        /** Runs per second of the process's CPU time: what one otherwise idle core gives, whatever else the machine runs. */
+        public double runsPerCpuSecond() { return runs / Math.max(1e-9, cpuSeconds); }
+    }
+
+    /** The process's CPU time so far (all threads), or -1 where the JVM does not say. */
+    static double processCpuSeconds() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() / 1e9 : -1;
     }
 
     /** Called now and then with the runs done and the failures so far. */
@@ -145,6 +154,7 @@ public final class Explorer {
     public Report run(Progress progress) throws InterruptedException {
         long t0 = System.nanoTime();
         int p = Math.max(1, o.parallel());
+        double cpu0 = processCpuSeconds();
         List<Simulator> sims = new ArrayList<>();
         for (int i = 0; i < p; i++) sims.add(new Simulator());
         try {
@@ -166,7 +176,7 @@ public final class Explorer {
                         if (o.budgetNanos() > 0 && System.nanoTime() - t0 > o.budgetNanos()) { stop.set(true); break; }
                         long seed = o.baseSeed() + i;
                         Scenario s = scenarioFor(seed);
-                        RunResult r = sim.run(s, seed, null, Recorders.none(), o.substitute(), choices(seed));
+                        RunResult r = sim.run(s, seed, null, Recorders.none(), o.substitute(), choices(seed), true);
                         deliveries.addAndGet(r.summary().getDeliveries());
                         hashes.add(r.summary().getTraceSha256());
                         TreeSet<String> pr = problems(s, r, s.getFaultsCount() > o.scenario().getFaultsCount());
@@ -191,12 +201,13 @@ public final class Explorer {
                 }
             }
             double secs = (System.nanoTime() - t0) / 1e9;
+            double cpu = processCpuSeconds() - cpu0;
             if (progress != null) progress.update(done.get(), failures.size(), secs);
             List<Failure> sorted = new ArrayList<>(failures);
             sorted.sort(java.util.Comparator.comparingLong(f -> f.seed() - o.baseSeed()));
             TreeMap<String, List<Failure>> by = new TreeMap<>();
             for (Failure f : sorted) for (String pr : f.problems()) by.computeIfAbsent(pr, k -> new ArrayList<>()).add(f);
-            return new Report(done.get(), sorted, by, secs, deliveries.get(), hashes.size(), decisions);
+            return new Report(done.get(), sorted, by, secs, deliveries.get(), hashes.size(), decisions, cpu);
         } finally {
             for (Simulator s : sims) s.close();
         }
