@@ -165,7 +165,7 @@ public final class FaultPlan implements Faults {
             return "Dom0 crashes; (XEN) Hardware Dom0 crashed: rebooting machine — the host is down";
         }
         if (role.equals(org.vnvdimm.contract.Roles.XENSTORED)) {
-            return restart ? "xenstored dies and is started again: an empty store, every connection and watch lost"
+            return restart ? "xenstored dies and is started again: an empty store, every connection and watch lost [inferred: 4.10 had no live update]"
                     : "xenstored dies: every xenstore request from now on goes unanswered";
         }
         if (org.vnvdimm.contract.Roles.isQemu(role)) {
