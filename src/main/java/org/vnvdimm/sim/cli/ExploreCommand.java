@@ -94,7 +94,7 @@ final class ExploreCommand implements Callable<Integer> {
         }
         Long base = sc.getSeed();
         if (seed != null && (base = RunCommand.parseSeed(seed)) == null) return Main.EXIT_BAD_INPUT;
-        PrintStream o = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream o = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         boolean tty = System.console() != null;
         Explorer ex = new Explorer(new Explorer.Options(sc, runs, st, depth, k, parallel, stopOnFirst, budget, base, null));
         final long[] lastLine = {System.nanoTime()};

@@ -34,7 +34,7 @@ final class ShrinkCommand implements Callable<Integer> {
             System.err.println("vnvdimm shrink: " + run + ": not a failing run's folder (it needs scenario.yaml, schedule.txt and seed.txt, as explore writes them)");
             return Main.EXIT_BAD_INPUT;
         }
-        PrintStream o = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream o = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Simulator sim = new Simulator()) {
             String line = shrink(sim, dir, out != null ? Path.of(out) : dir.resolve("shrunk"), null, o);
             o.println(line);
