@@ -151,6 +151,16 @@ class ExploreTest {
     }
 
     @Test
+    void anExplorationIsAFunctionOfItsOptions() throws Exception {
+        Explorer.Report a = explore(Runs.builtin("boot"), 12, Explorer.Strategy.RANDOM, 0, 4, null);
+        Explorer.Report b = explore(Runs.builtin("boot"), 12, Explorer.Strategy.RANDOM, 0, 4, null);
+        assertFalse(a.failures().isEmpty(), "random faults make some boots fail");
+        assertEquals(a.failures().stream().map(Explorer.Failure::seed).toList(), b.failures().stream().map(Explorer.Failure::seed).toList());
+        assertEquals(a.failures().stream().map(Explorer.Failure::scenario).toList(), b.failures().stream().map(Explorer.Failure::scenario).toList());
+        assertEquals(a.byProblem().keySet(), b.byProblem().keySet());
+    }
+
+    @Test
     void ddminFindsTheTwoThatMatter() {
         List<Integer> all = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
         assertEquals(List.of(3, 8), Shrinker.ddmin(all, l -> l.contains(3) && l.contains(8)));
