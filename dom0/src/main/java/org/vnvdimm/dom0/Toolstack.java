@@ -41,6 +41,8 @@ public final class Toolstack extends ComponentBehavior {
         long dmAcpiAddr;
         long dmAcpiBytes;
         boolean unpaused;
+        /** libxl's device-model spawn timeout, armed while waiting for "running" (0: none). */
+        long dmTimer;
         /** vNVDIMMs xl has named so far (xen_nvdimm1..N; hot-added ones continue the count). */
         int nvdimmsNamed;
         /** The QEMU id of the vNVDIMM in each known slot. */
@@ -260,8 +262,28 @@ public final class Toolstack extends ComponentBehavior {
             unpause(g);
             return;
         }
-        statAll(g, 0, new ArrayList<>(), sizes -> send(Roles.qemu(g.domid),
-                Envelope.newBuilder().setDeviceModelStart(DeviceModelStart.newBuilder().setDomid(g.domid).addAllArgv(qemuArgv(g, memBytes, sizes)))));
+        statAll(g, 0, new ArrayList<>(), sizes -> {
+            send(Roles.qemu(g.domid),
+                    Envelope.newBuilder().setDeviceModelStart(DeviceModelStart.newBuilder().setDomid(g.domid).addAllArgv(qemuArgv(g, memBytes, sizes))));
+            // libxl__spawn_spawn waits for device-model/N/state with LIBXL_DEVICE_MODEL_START_TIMEOUT.
+            g.dmTimer = setTimer(DEVICE_MODEL_START_TIMEOUT_NS, "libxl: domain " + g.domid + " device model startup", () -> dmTimedOut(g));
+        });
+    }
+
+    /** LIBXL_DEVICE_MODEL_START_TIMEOUT (libxl_internal.h, Xen 4.10): 60 seconds. */
+    static final long DEVICE_MODEL_START_TIMEOUT_NS = 60_000_000_000L;
+
+    /**
+     * The device model never wrote "running" (it died, or the write or the watch was lost): libxl's
+     * spawn times out and domain creation fails; libxl destroys the half-built domain.
+     * [inferred: libxl also notices a QEMU that exits during startup through its spawn's middle
+     * process; the simulation has only the timeout]
+     */
+    private void dmTimedOut(Guest g) {
+        g.dmTimer = 0;
+        if (g.unpaused || !guests.containsKey(g.domid)) return;
+        log("libxl: error: libxl_exec.c: domain %d device model: startup timed out", g.domid);
+        fail(g, Errno.ETIMEDOUT.neg(), "device model startup");
     }
 
     private void statAll(Guest g, int i, List<Long> sizes, Consumer<List<Long>> k) {
@@ -355,6 +377,7 @@ public final class Toolstack extends ComponentBehavior {
             if (r.getXsResponse().getType() == XS_ERROR) return;   // not written yet: the first, initial event
             String state = r.getXsResponse().getValue();
             if (state.equals("running") && !g.unpaused) {
+                if (g.dmTimer != 0) { cancelTimer(g.dmTimer); g.dmTimer = 0; }
                 if (g.cfg.getVnvdimmsList().stream().anyMatch(Toolstack::isMfn)) mapPmem(g, () -> unpause(g));
                 else unpause(g);
             }

@@ -36,6 +36,9 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
     private long nextTag = 1;
     // Looked up by tag only, never iterated: iteration order cannot leak into the simulation.
     private final Map<Long, Consumer<Envelope>> pending = new HashMap<>();
+    // Timers by id, looked up only.
+    private final Map<Long, Runnable> timers = new HashMap<>();
+    private long nextTimer = 1;
 
     protected ComponentBehavior(ActorContext<Envelope> ctx, String role, ActorRef<StepResult> wire) {
         super(ctx);
@@ -53,7 +56,10 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
         current = e;
         try {
             Consumer<Envelope> k = e.getInReplyTo() != 0 ? pending.remove(e.getTag()) : null;
-            if (k != null) {
+            if (e.hasTimerFired() && e.getFrom().equals(role)) {
+                Runnable t = timers.remove(e.getTimerFired().getId());
+                if (t != null) t.run();
+            } else if (k != null) {
                 k.accept(e);
             } else {
                 handle(e);
@@ -128,6 +134,23 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
      */
     protected void replyOnBehalf(String requester, long requesterTag, Envelope.Builder msg) {
         step.addSent(msg.setFrom(role).setTo(requester).setTag(requesterTag).setInReplyTo(current.getSeq()));
+    }
+
+    /**
+     * Set a virtual-time timer: onFire runs when it goes off, delayNs of virtual time from now
+     * (when nothing else is in flight the wire moves virtual time on to the next timer). For the
+     * timeouts the real component has (libxl's wait for the device model); {@link #cancelTimer}
+     * when the awaited thing came, so a run without faults never sees the timer.
+     */
+    protected long setTimer(long delayNs, String what, Runnable onFire) {
+        long id = nextTimer++;
+        timers.put(id, onFire);
+        step.addTimers(org.vnvdimm.proto.TimerSet.newBuilder().setId(id).setDelayNs(delayNs).setWhat(what));
+        return id;
+    }
+
+    protected void cancelTimer(long id) {
+        if (timers.remove(id) != null) step.addCancelledTimers(id);
     }
 
     protected void observe(Observation o) { step.addObserved(o); }

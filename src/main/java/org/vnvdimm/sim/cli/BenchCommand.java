@@ -27,6 +27,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--boots", defaultValue = "200", description = "Boot scenario runs to time (default ${DEFAULT-VALUE}).")
     int boots;
 
+    @Option(names = "--explore", defaultValue = "0", description = "Also time explore of boot, two-guests and boot with random faults, this many runs each, 2 in parallel (0: skip).")
+    int explore;
+
     @Option(names = "--scale", description = "Also run scale-16tib, scale-1000-guests, scale-hotplug-64 and scale-hotplug-64-guest, each in a JVM with -Xmx256m.")
     boolean scale;
 
@@ -80,6 +83,22 @@ final class BenchCommand implements Callable<Integer> {
             Bench.BootResult b = Bench.boots(sim, boot, boots);
             System.out.printf(Locale.ROOT, "boot scenario: %d runs in %.2f s = %.1f runs/s, %,.0f deliveries/s (oracles on), all passed: %s%n",
                     b.runs(), b.seconds(), b.runs() / b.seconds(), b.deliveries() / b.seconds(), b.allPassed());
+        }
+        if (explore > 0) {
+            System.out.println("explore (independent simulators in parallel, passing runs keep only their trace hash, all oracles on):");
+            for (String[] c : new String[][] {{"boot", "0"}, {"two-guests", "0"}, {"boot", "3"}}) {
+                Scenario s = BuiltinScenarios.resolve(c[0]);
+                int k = Integer.parseInt(c[1]);
+                new org.vnvdimm.sim.explore.Explorer(new org.vnvdimm.sim.explore.Explorer.Options(s, Math.max(2, explore / 4),
+                        org.vnvdimm.sim.explore.Explorer.Strategy.RANDOM, 2, k, 2, false, 0, 1000, null)).run(null);   // warm-up
+                var r = new org.vnvdimm.sim.explore.Explorer(new org.vnvdimm.sim.explore.Explorer.Options(s, explore,
+                        org.vnvdimm.sim.explore.Explorer.Strategy.RANDOM, 2, k, 2, false, 0, 1, null)).run(null);
+                System.out.printf(Locale.ROOT, "  %s%s: %,d runs in %.2f s = %,.1f runs/s (%,.0f deliveries/s), %,.1f runs per CPU-second, %d failing%n", c[0],
+                        k > 0 ? " + random:" + k + " faults" : "", r.runs(), r.seconds(), r.runsPerSecond(), r.deliveries() / r.seconds(),
+                        r.runsPerCpuSecond(), r.failures().size());
+            }
+            System.out.printf(Locale.ROOT, "  (load average %.1f on %d cores while measuring)%n",
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
         }
         System.out.printf(Locale.ROOT, "peak heap in this JVM: %d MiB%n", Bench.peakHeapMiB());
         if (scale) {

@@ -50,6 +50,15 @@ final class RunCommand implements Callable<Integer> {
                     + "), keep everything else.")
     boolean force;
 
+    @Option(names = "--fault", paramLabel = "YAML",
+            description = "Add a fault to the scenario's faults, written as in a scenario file, e.g. "
+                    + "'hypercall_error: {hypercall: XEN_DOMCTL_memory_mapping, nth: 3, errno: ENOMEM}'. Repeatable.")
+    List<String> faultOptions = new java.util.ArrayList<>();
+
+    @Option(names = "--schedule", paramLabel = "FILE",
+            description = "Force the scheduler's choices recorded in FILE (written by explore and shrink); other choices take the default order.")
+    String schedule;
+
     @Option(names = {"-q", "--quiet"}, description = "Print only the summary, not the trace.")
     boolean quiet;
 
@@ -105,6 +114,7 @@ final class RunCommand implements Callable<Integer> {
         Scenario sc;
         try {
             sc = BuiltinScenarios.resolve(scenario);
+            if (!faultOptions.isEmpty()) sc = org.vnvdimm.sim.scenario.FaultOptions.append(sc, faultOptions);
         } catch (ScenarioException e) {
             System.err.println(e.getMessage());
             for (ScenarioException more : e.additional()) System.err.println(more.getMessage());
@@ -114,6 +124,15 @@ final class RunCommand implements Callable<Integer> {
             return Main.EXIT_BAD_INPUT;
         }
         long s = seedValue != null ? seedValue : sc.getSeed();
+        org.vnvdimm.sim.explore.Schedule forced = null;
+        if (schedule != null) {
+            try {
+                forced = org.vnvdimm.sim.explore.Schedule.read(Path.of(schedule));
+            } catch (org.vnvdimm.sim.explore.Schedule.BadSchedule | InvalidPathException e) {
+                System.err.println("vnvdimm run: --schedule " + e.getMessage());
+                return Main.EXIT_BAD_INPUT;
+            }
+        }
         Path target;
         try {
             target = out != null ? Path.of(out) : newRunDir(sc.getName(), s);
@@ -133,7 +152,7 @@ final class RunCommand implements Callable<Integer> {
         // Wall-clock time is measured around the run, for the user; nothing inside the run sees it.
         long t0 = System.nanoTime();
         try (Simulator sim = new Simulator()) {
-            result = sim.run(sc, s, bin, Recorders.none());
+            result = sim.run(sc, s, bin, Recorders.none(), java.util.function.UnaryOperator.identity(), forced == null ? null : forced.replay());
         } catch (UncheckedIOException e) {
             // trace.bin could not be written (disk full, folder removed ...): say why, and where the partial run is.
             System.err.println("vnvdimm run: cannot write " + bin + ": " + FileErrors.describe(e.getCause())
@@ -201,6 +220,8 @@ final class RunCommand implements Callable<Integer> {
                         v.getRepeats() == 0 ? "" : " (and " + v.getRepeats() + " more time(s), last at #" + v.getLastSeq() + ")");
             }
         }
+        for (String f : s.getFaultsAppliedList()) o.println("fault at " + f);
+        for (String w : s.getFaultWarningsList()) o.println("warning: " + w);
         o.println((r.passed() ? "PASS: " : "FAIL: ") + s.getOutcome());
         o.println("trace sha256 " + s.getTraceSha256());
         for (Path f : files) o.println("wrote " + f);

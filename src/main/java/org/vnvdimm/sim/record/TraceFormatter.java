@@ -79,6 +79,7 @@ public final class TraceFormatter {
                     + " " + Errno.name(e.getGuestFault().getRc()) + " " + e.getGuestFault().getReason();
             case GUEST_INTERRUPT -> "interrupt ISA IRQ " + e.getGuestInterrupt().getIsaIrq() + " (GSI " + e.getGuestInterrupt().getGsi() + ") → vCPU0"
                     + (e.getGuestInterrupt().getIsaIrq() == ACPI_SCI_IRQ ? " (SCI)" : "");
+            case TIMER_FIRED -> "timer: " + e.getTimerFired().getWhat() + " timed out";
             case PAYLOAD_NOT_SET -> "(empty)";
         };
     }

@@ -222,4 +222,7 @@ public final class ScenarioDriver implements Wire.Driver {
 
     /** How many steps were injected. */
     public int stepsRun() { return next; }
+
+    @Override
+    public int lastStep() { return next == 0 ? 0 : plan.get(next - 1).step(); }
 }

@@ -28,6 +28,9 @@ import org.vnvdimm.sim.platform.PlatformModel;
 import org.vnvdimm.sim.record.DigestRecorder;
 import org.vnvdimm.sim.record.Recorder;
 import org.vnvdimm.sim.record.Recorders;
+import org.vnvdimm.sim.fault.FaultPlan;
+import org.vnvdimm.sim.wire.ChoiceSource;
+import org.vnvdimm.sim.wire.Faults;
 import org.vnvdimm.sim.wire.Wire;
 
 /**
@@ -86,20 +89,43 @@ public final class Simulator implements AutoCloseable {
      */
     public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
                          UnaryOperator<Wire.ComponentFactory> substitute) {
+        return run(scenario, seed, traceBin, recorder, substitute, null);
+    }
+
+    /**
+     * The general form: choices (null = seeded from seed) decides the interleaving; the scenario's
+     * faults are applied on the wire.
+     */
+    public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
+                         UnaryOperator<Wire.ComponentFactory> substitute, ChoiceSource choices) {
+        return run(scenario, seed, traceBin, recorder, substitute, choices, false);
+    }
+
+    /**
+     * fingerprintOnly: no trace serialization; the summary's trace_sha256 is a cheap fingerprint
+     * ("fp-…", {@link org.vnvdimm.sim.record.FingerprintRecorder}) instead of the trace hash.
+     * For explore's passing runs.
+     */
+    public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
+                         UnaryOperator<Wire.ComponentFactory> substitute, ChoiceSource choices, boolean fingerprintOnly) {
         PlatformModel model = new PlatformModel(scenario.getPlatform());
         Oracles oracles = new Oracles(model);
         ScenarioDriver driver = new ScenarioDriver(scenario);
         Wire.ComponentFactory components = substitute.apply(new Components(scenario, seed, model, new MediaStore(), new MediaStore()));
-        DigestRecorder digest = new DigestRecorder(traceBin);
-        Recorder rec = Recorders.all(digest, recorder);
+        DigestRecorder digest = fingerprintOnly ? null : new DigestRecorder(traceBin);
+        org.vnvdimm.sim.record.FingerprintRecorder fp = fingerprintOnly ? new org.vnvdimm.sim.record.FingerprintRecorder() : null;
+        Recorder rec = Recorders.all(fingerprintOnly ? fp : digest, recorder);
         TraceHeader header = TraceHeader.newBuilder().setScenario(scenario).setSeed(seed).setCodeVersion(CODE_VERSION).build();
         long max = scenario.getLimits().getMaxDeliveries() > 0 ? scenario.getLimits().getMaxDeliveries() : DEFAULT_MAX_DELIVERIES;
         CompletableFuture<Wire.Outcome> done = new CompletableFuture<>();
+        FaultPlan faults = scenario.getFaultsCount() == 0 ? null : new FaultPlan(scenario.getFaultsList(), seed);
+        ChoiceSource source = choices != null ? choices : ChoiceSource.seeded(seed);
         String name = "run-" + (runs++);
         ActorRef<Wire.Command> wire;
         try {
             wire = AskPattern.<SpawnProtocol.Command, ActorRef<Wire.Command>>ask(system,
-                    replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done), name, Props.empty(), replyTo),
+                    replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done, source,
+                            faults == null ? Faults.NONE : faults), name, Props.empty(), replyTo),
                     Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot start the wire: " + e, e);
@@ -117,10 +143,15 @@ public final class Simulator implements AutoCloseable {
         RunSummary.Builder s = RunSummary.newBuilder().setDeliveries(o.deliveries()).setVtimeNs(o.vtimeNs())
                 .addAllVerdicts(oracles.verdicts()).setVerdictsFolded(oracles.folded()).setVerdictsDropped(oracles.dropped())
                 .setScenario(scenario.getName()).setSeed(seed).setCodeVersion(CODE_VERSION).setStepsRun(driver.stepsRun());
+        if (faults != null) s.addAllFaultsApplied(faults.appliedList()).addAllFaultWarnings(faults.warnings());
         judge(scenario, driver.outcomes(), s);
         // The digest covers header and records; the summary is derived from them.
-        digest.end(RunSummary.getDefaultInstance());
-        s.setTraceSha256(digest.sha256());
+        if (digest != null) {
+            digest.end(RunSummary.getDefaultInstance());
+            s.setTraceSha256(digest.sha256());
+        } else {
+            s.setTraceSha256(fp.fingerprint());
+        }
         RunSummary summary = s.build();
         recorder.end(summary);
         return new RunResult(summary, List.copyOf(driver.outcomes()));

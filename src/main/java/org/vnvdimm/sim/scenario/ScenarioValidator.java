@@ -94,7 +94,8 @@ public final class ScenarioValidator {
             ScenarioValidator::hotAddedDimmsAreNew,       // hotplug_dimm: a handle no DIMM has, a page-aligned spa
             ScenarioValidator::expectedViolationsAreOracles,
             ScenarioValidator::expectedStepFailuresAreWellFormed, // step 1..N, an errno name, each step once
-            ScenarioValidator::deliveryLimitIsUsable);    // limits.max_deliveries 0 or >= 10
+            ScenarioValidator::deliveryLimitIsUsable,     // limits.max_deliveries 0 or >= 10
+            ScenarioValidator::faultsAreWellFormed);      // faults: known roles, messages, hypercalls, errnos; one trigger each
     // =======================================================================================
 
     /** Checks a loaded scenario; positions come from the loader's source map. */
@@ -648,6 +649,85 @@ public final class ScenarioValidator {
                 r.reject(p + ".errno", "an errno name, one of " + java.util.Arrays.stream(Errno.values()).map(Errno::name)
                         .collect(Collectors.joining(", ")), f.getErrno());
             }
+        }
+    }
+
+    /** Roles a fault may name: the components, qemu-N / guest-N, and '*' patterns (qemu-*, *). */
+    static final Pattern FAULT_ROLE = Pattern.compile("\\*|xen|dom0|xl|xenstored|platform|admin|(qemu|guest)-([1-9][0-9]{0,4}|\\*)");
+    /** Roles that can crash: Dom0's programs and kernel, a device model, a guest kernel. */
+    static final Pattern CRASH_ROLE = Pattern.compile("dom0|xl|xenstored|(qemu|guest)-[1-9][0-9]{0,4}");
+    static final List<String> XS_TYPES = List.of("XS_DIRECTORY", "XS_READ", "XS_WATCH", "XS_UNWATCH", "XS_WRITE", "XS_MKDIR", "XS_RM");
+
+    static boolean knownMessage(String name) {
+        return org.vnvdimm.sim.fault.MessageNames.HYPERCALLS.contains(name) || XS_TYPES.contains(name)
+                || org.vnvdimm.sim.fault.MessageNames.kinds().contains(name);
+    }
+
+    static final String MESSAGE_NAMES = "a hypercall (XEN_DOMCTL_memory_mapping, ...), a xenstore request (XS_WRITE, ...) or a message kind"
+            + " (ioreq, hypercall_ret, xs_watch_event, ...; README \"Fault injection\")";
+
+    static void faultsAreWellFormed(Scenario s, Report r) {
+        for (int i = 0; i < s.getFaultsCount(); i++) {
+            org.vnvdimm.proto.Fault f = s.getFaults(i);
+            String p = "faults[" + i + "]";
+            switch (f.getKindCase()) {
+                case HYPERCALL_ERROR -> {
+                    var h = f.getHypercallError();
+                    if (!org.vnvdimm.sim.fault.MessageNames.HYPERCALLS.contains(h.getHypercall())) {
+                        r.reject(p + ".hypercall_error.hypercall", "one of " + String.join(", ", org.vnvdimm.sim.fault.MessageNames.HYPERCALLS), h.getHypercall());
+                    }
+                    errnoName(r, p + ".hypercall_error.errno", h.getErrno());
+                    if (!h.getCaller().isEmpty() && !FAULT_ROLE.matcher(h.getCaller()).matches()) {
+                        r.reject(p + ".hypercall_error.caller", "a role (dom0, xl, xenstored, qemu-N, guest-N, qemu-*)", h.getCaller());
+                    }
+                }
+                case CRASH -> {
+                    var c = f.getCrash();
+                    if (!CRASH_ROLE.matcher(c.getRole()).matches()) {
+                        r.reject(p + ".crash.role", "a role that can crash: dom0 (the host goes down), xl, xenstored, qemu-N or guest-N", c.getRole());
+                    }
+                    boolean after = c.getAfterStep() != 0, on = !c.getOnMessage().isEmpty();
+                    if (after == on) {
+                        r.rejectAs(p + ".crash", "exactly one trigger: after_step or on_message (with nth)", after ? "both" : "neither");
+                    }
+                    if (after && Integer.compareUnsigned(c.getAfterStep(), s.getStepsCount()) > 0) {
+                        r.reject(p + ".crash.after_step", "a step number from 1 to " + s.getStepsCount(), Integer.toUnsignedString(c.getAfterStep()));
+                    }
+                    if (on && !knownMessage(c.getOnMessage())) r.reject(p + ".crash.on_message", MESSAGE_NAMES, c.getOnMessage());
+                    if (after && c.getNth() != 0) r.reject(p + ".crash.nth", "no nth with after_step (nth counts on_message)", Integer.toUnsignedString(c.getNth()));
+                    if (c.getRestart() && !c.getRole().equals("xenstored")) {
+                        r.reject(p + ".crash.restart", "false for " + c.getRole() + ": in Xen 4.10 only xenstored can be started again"
+                                + " (libxl does not restart a device model; a guest's on_crash and Dom0's reboot are not modelled)", "true");
+                    }
+                }
+                case DROP -> link(r, p + ".drop", f.getDrop().getFrom(), f.getDrop().getTo(), f.getDrop().getMessage(), f.getDrop().getNth(), f.getDrop().getProbability());
+                case DUPLICATE -> link(r, p + ".duplicate", f.getDuplicate().getFrom(), f.getDuplicate().getTo(), f.getDuplicate().getMessage(),
+                        f.getDuplicate().getNth(), f.getDuplicate().getProbability());
+                case REORDER -> link(r, p + ".reorder", f.getReorder().getFrom(), f.getReorder().getTo(), f.getReorder().getMessage(),
+                        f.getReorder().getNth(), f.getReorder().getProbability());
+                case DELAY -> {
+                    var d = f.getDelay();
+                    link(r, p + ".delay", d.getFrom(), d.getTo(), d.getMessage(), d.getNth(), d.getProbability());
+                    if (d.getNs() == 0) r.reject(p + ".delay.ns", "a delay in nanoseconds of virtual time above 0", null);
+                }
+                case KIND_NOT_SET -> r.rejectAs(p, "one of hypercall_error, crash, drop, duplicate, delay, reorder", "nothing");
+            }
+        }
+    }
+
+    private static void link(Report r, String p, String from, String to, String message, int nth, double probability) {
+        if (!FAULT_ROLE.matcher(from).matches()) r.reject(p + ".from", "a role (xen, dom0, xl, xenstored, platform, qemu-N, guest-N, qemu-*, *)", from);
+        if (!FAULT_ROLE.matcher(to).matches()) r.reject(p + ".to", "a role (xen, dom0, xl, xenstored, platform, qemu-N, guest-N, qemu-*, *)", to);
+        if (!message.isEmpty() && !knownMessage(message)) r.reject(p + ".message", MESSAGE_NAMES, message);
+        if (!(probability >= 0 && probability <= 1)) r.reject(p + ".probability", "a probability from 0 to 1", Double.toString(probability));
+        if (probability > 0 && nth != 0) r.rejectAs(p, "nth or probability, not both", "both");
+    }
+
+    private static void errnoName(Report r, String path, String errno) {
+        boolean known = false;
+        for (Errno e : Errno.values()) known |= e.name().equals(errno);
+        if (!known) {
+            r.reject(path, "an errno name, one of " + java.util.Arrays.stream(Errno.values()).map(Errno::name).collect(Collectors.joining(", ")), errno);
         }
     }
 

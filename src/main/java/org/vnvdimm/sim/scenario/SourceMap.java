@@ -70,6 +70,15 @@ public final class SourceMap {
         }
     }
 
+    /** The same positions with every path under prefix (a --fault read alone becomes faults[i]). */
+    SourceMap prefixed(String prefix) {
+        SourceMap m = new SourceMap(sourceName);
+        for (Map.Entry<String, Position> e : byPath.entrySet()) {
+            m.put(e.getKey().isEmpty() ? prefix : prefix + "." + e.getKey(), e.getValue());
+        }
+        return m;
+    }
+
     /** All recorded paths in document order. */
     public Map<String, Position> all() {
         return Collections.unmodifiableMap(byPath);

@@ -23,6 +23,7 @@ final class Latency {
             case ACPI_NOTIFY, ACPI_EVAL, ACPI_EVAL_RESULT -> 10_000;
             case QMP_COMMAND, QMP_REPLY -> 100_000;
             case HOTPLUG_DIMM -> 1_000_000;
+            case TIMER_FIRED -> 0;   // its deadline already is the time it goes off
             case PAYLOAD_NOT_SET -> 1;
         };
     }

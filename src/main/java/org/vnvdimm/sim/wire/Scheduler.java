@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.vnvdimm.proto.Envelope;
 
 /**
@@ -19,22 +18,40 @@ public final class Scheduler {
 
     private static final class Pair {
         final ArrayDeque<Envelope.Builder> queue = new ArrayDeque<>();
+        final ArrayDeque<Long> ages = new ArrayDeque<>();
+        final String from;
+        final String to;
         int activeIndex = -1;
+
+        Pair(String from, String to) {
+            this.from = from;
+            this.to = to;
+        }
     }
 
     // Looked up by sender, then receiver; the order of choice comes from `active`, never from the maps.
     private final Map<String, Map<String, Pair>> pairs = new HashMap<>();
     private final List<Pair> active = new ArrayList<>();
-    private final SplittableRandom rng;
+    private final ChoiceSource choices;
+    private final ChoiceSource.Links links = new ChoiceSource.Links() {
+        @Override public int size() { return active.size(); }
+        @Override public String from(int i) { return active.get(i).from; }
+        @Override public String to(int i) { return active.get(i).to; }
+        @Override public long age(int i) { return active.get(i).ages.peekFirst(); }
+    };
     private int queued;
+    private long enqueued;
 
-    public Scheduler(long seed) { this.rng = new SplittableRandom(seed); }
+    public Scheduler(long seed) { this(ChoiceSource.seeded(seed)); }
+
+    public Scheduler(ChoiceSource choices) { this.choices = choices; }
 
     /** Queue a message; the builder is the scheduler's until {@link #next()} hands it back. */
     public void enqueue(Envelope.Builder e) {
         if (queued >= MAX_QUEUED) throw new IllegalStateException("more than " + MAX_QUEUED + " messages queued");
-        Pair p = pairs.computeIfAbsent(e.getFrom(), k -> new HashMap<>()).computeIfAbsent(e.getTo(), k -> new Pair());
+        Pair p = pairs.computeIfAbsent(e.getFrom(), k -> new HashMap<>()).computeIfAbsent(e.getTo(), k -> new Pair(e.getFrom(), k));
         p.queue.addLast(e);
+        p.ages.addLast(enqueued++);
         if (p.activeIndex < 0) {
             p.activeIndex = active.size();
             active.add(p);
@@ -44,13 +61,21 @@ public final class Scheduler {
 
     public boolean isEmpty() { return queued == 0; }
 
+    /** Messages waiting on the link from → to. */
+    public int waiting(String from, String to) {
+        Map<String, Pair> m = pairs.get(from);
+        Pair p = m == null ? null : m.get(to);
+        return p == null ? 0 : p.queue.size();
+    }
+
     public int size() { return queued; }
 
     public Envelope.Builder next() {
         if (queued == 0) throw new IllegalStateException("nothing to deliver");
         int n = active.size();
-        Pair p = active.get(n == 1 ? 0 : rng.nextInt(n));
+        Pair p = active.get(n == 1 ? 0 : choices.choose(links));
         Envelope.Builder e = p.queue.pollFirst();
+        p.ages.pollFirst();
         queued--;
         if (p.queue.isEmpty()) {
             // swap-remove keeps choice O(1); the resulting order is still a pure function of the seed

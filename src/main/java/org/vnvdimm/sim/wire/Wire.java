@@ -47,6 +47,9 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
 
         /** A message addressed to the admin role (the scenario's operator) was delivered. */
         List<Envelope.Builder> onAdminDelivery(Envelope e);
+
+        /** The number (1-based, as listed under steps:) of the last step injected; 0 before the first. */
+        default int lastStep() { return 0; }
     }
 
     /**
@@ -80,6 +83,27 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     private final ActorRef<StepResult> stepAdapter;
 
     private final Scheduler scheduler;
+    private final Faults faults;
+    /** Timers and delayed messages, by virtual deadline then order of setting. */
+    private final java.util.PriorityQueue<Held> held = new java.util.PriorityQueue<>(
+            java.util.Comparator.comparingLong((Held h) -> h.deadline).thenComparingLong(h -> h.order));
+    /** Live timers by role and id, for cancelling (looked up only). */
+    private final Map<String, Map<Long, Held>> timers = new HashMap<>();
+    private long heldOrder;
+    /** Trace notes that go with a message when it is delivered (a delayed, reordered or duplicated one); never faulted again. */
+    private final java.util.IdentityHashMap<Envelope.Builder, String> notes = new java.util.IdentityHashMap<>();
+    /** Fault notes that took effect between deliveries; they go on the next record. */
+    private final List<Observation> pendingNotes = new ArrayList<>();
+    /** Role of each spawned actor (a restarted role's incarnation has its own actor name). */
+    private final Map<ActorRef<?>, String> roleOf = new HashMap<>();
+    private final Map<String, Integer> incarnations = new HashMap<>();
+    /** A role restarted after dying at this seq: what was sent to it by then was lost with its connections. */
+    private final Map<String, Long> lostUpTo = new HashMap<>();
+    /** Roles killed by a fault (not a crash verdict: the fault plan asked for it). */
+    private final java.util.Set<String> killed = new java.util.HashSet<>();
+    /** The sender of the message in flight dies once its delivery is done (crash on a message it sent). */
+    private Faults.Action killSenderAfter;
+    private boolean hostDown;
     // Lookups by role only; never iterated.
     private final Map<String, ActorRef<Envelope>> actors = new HashMap<>();
     private final Map<String, Long> clocks = new HashMap<>();
@@ -92,11 +116,35 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
 
     public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
                                            Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done) {
-        return Behaviors.setup(ctx -> new Wire(ctx, header, factory, driver, observer, recorder, maxDeliveries, done));
+        return create(header, factory, driver, observer, recorder, maxDeliveries, done, ChoiceSource.seeded(header.getSeed()), Faults.NONE);
+    }
+
+    /** A wire whose scheduler takes its choices from choices and which applies faults. */
+    public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
+                                           Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done,
+                                           ChoiceSource choices, Faults faults) {
+        return Behaviors.setup(ctx -> new Wire(ctx, header, factory, driver, observer, recorder, maxDeliveries, done, choices, faults));
+    }
+
+    private static final class Held {
+        final long deadline;
+        final long order;
+        final Envelope.Builder msg;
+        final String role;
+        final long timerId;
+        boolean cancelled;
+
+        Held(long deadline, long order, Envelope.Builder msg, String role, long timerId) {
+            this.deadline = deadline;
+            this.order = order;
+            this.msg = msg;
+            this.role = role;
+            this.timerId = timerId;
+        }
     }
 
     private Wire(ActorContext<Command> ctx, TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
-                 Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done) {
+                 Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done, ChoiceSource choices, Faults faults) {
         super(ctx);
         this.header = header;
         this.factory = factory;
@@ -105,7 +153,8 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         this.recorder = recorder;
         this.maxDeliveries = maxDeliveries;
         this.done = done;
-        this.scheduler = new Scheduler(header.getSeed());
+        this.scheduler = new Scheduler(choices);
+        this.faults = faults;
         this.stepAdapter = ctx.messageAdapter(StepResult.class, Stepped::new);
     }
 
@@ -149,6 +198,17 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
             return;
         }
         List<Observation> extra = new ArrayList<>();
+        for (long id : r.getCancelledTimersList()) {
+            Held h = timers.getOrDefault(r.getRole(), Map.of()).remove(id);
+            if (h != null) h.cancelled = true;
+        }
+        for (org.vnvdimm.proto.TimerSet t : r.getTimersList()) {
+            Envelope.Builder fire = Envelope.newBuilder().setTo(r.getRole())
+                    .setTimerFired(org.vnvdimm.proto.TimerFired.newBuilder().setId(t.getId()).setWhat(t.getWhat()));
+            Held h = new Held(vtimeNs + t.getDelayNs(), heldOrder++, fire, r.getRole(), t.getId());
+            held.add(h);
+            timers.computeIfAbsent(r.getRole(), k -> new HashMap<>()).put(t.getId(), h);
+        }
         for (Envelope out : r.getSentList()) {
             if (!out.getFrom().equals(r.getRole())) {
                 // A component cannot speak for another: the wire stamps the true sender.
@@ -162,11 +222,20 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
 
     private void finishDelivery(Envelope e, StepResult r) {
         record(e, r.getObservedList(), observer.afterDelivery(e, r));
+        if (killSenderAfter != null) {
+            Faults.Action k = killSenderAfter;
+            killSenderAfter = null;
+            kill(k.role(), k.restart(), null);
+        }
         advance();
     }
 
     private void record(Envelope e, List<Observation> observed, List<Verdict> v) {
         TraceRecord.Builder t = TraceRecord.newBuilder().setDelivered(e);
+        if (!pendingNotes.isEmpty()) {
+            t.addAllObserved(pendingNotes);
+            pendingNotes.clear();
+        }
         // addAll on protobuf lists walks and null-checks; most deliveries observe nothing
         if (!observed.isEmpty()) t.addAllObserved(observed);
         if (!v.isEmpty()) t.addAllVerdicts(v);
@@ -176,7 +245,18 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     /** Deliver the next message, or inject the scenario's next step, or end the run. */
     private void advance() {
         while (!finished) {
+            releaseDue();
             if (scheduler.isEmpty()) {
+                Held h = nextHeld();
+                if (h != null) {
+                    // Nothing else can happen first: virtual time moves on to the timer.
+                    vtimeNs = Math.max(vtimeNs, h.deadline);
+                    release(h);
+                    continue;
+                }
+                List<Faults.Kill> kills = faults.atQuiescence(driver.lastStep());
+                for (Faults.Kill k : kills) kill(k.role(), k.restart(), k.note());
+                if (!kills.isEmpty()) continue;
                 List<Envelope.Builder> inject = driver.next();
                 if (inject.isEmpty()) {
                     end(false);
@@ -189,7 +269,59 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
                 end(true);
                 return;
             }
-            Envelope e = stamp(scheduler.next());
+            Envelope.Builder picked = scheduler.next();
+            String note = notes.isEmpty() ? null : notes.remove(picked);
+            Faults.Action a = note != null || hostDown ? Faults.Action.DELIVER : faults.onPick(picked);
+            switch (a.kind()) {
+                case DELAY -> {
+                    notes.put(picked, a.note());
+                    held.add(new Held(vtimeNs + a.ns(), heldOrder++, picked, null, 0));
+                    continue;
+                }
+                case REORDER -> {
+                    // Back of its link's queue: the messages behind it on that link overtake it.
+                    int behind = scheduler.waiting(picked.getFrom(), picked.getTo());
+                    if (behind == 0) {
+                        note = a.note() + " — nothing was queued behind it, so it goes in order";
+                    } else {
+                        notes.put(picked, a.note() + " (overtaken by " + behind + ")");
+                        scheduler.enqueue(picked);
+                        continue;
+                    }
+                }
+                default -> { }
+            }
+            Envelope e = stamp(picked);
+            if (note != null) {
+                pendingNotes.add(log(note));
+                faults.applied(e.getSeq(), note);
+            }
+            if (a.kind() == Faults.Kind.DUPLICATE) duplicateLater(e, a.note());
+            if (a.kind() != Faults.Kind.DELIVER) faults.applied(e.getSeq(), a.note());
+            if (a.kind() == Faults.Kind.DROP) {
+                StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq()).addObserved(log(a.note())).build();
+                record(e, r.getObservedList(), observer.afterDelivery(e, r));
+                continue;
+            }
+            if (a.kind() == Faults.Kind.FAIL_CALL) {
+                // Xen answers the call with the errno and changes nothing: the caller's error path runs.
+                StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq()).addObserved(log(a.note())).build();
+                send(e.getTo(), Envelope.newBuilder().setTo(e.getFrom()).setTag(e.getTag()).setInReplyTo(e.getSeq())
+                        .setHypercallRet(org.vnvdimm.proto.HypercallRet.newBuilder().setRc(a.rc())), e.getSeq());
+                record(e, r.getObservedList(), observer.afterDelivery(e, r));
+                continue;
+            }
+            if (a.kind() == Faults.Kind.CRASH_RECEIVER) {
+                pendingNotes.add(log(a.note()));
+                kill(a.role(), a.restart(), null);
+                StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq()).build();
+                record(e, r.getObservedList(), observer.afterDelivery(e, r));
+                continue;
+            }
+            if (a.kind() == Faults.Kind.CRASH_SENDER) {
+                pendingNotes.add(log(a.note()));
+                killSenderAfter = a;
+            }
             if (e.getTo().equals(ADMIN)) {
                 // The scenario's operator is not an actor: its inbox is the driver.
                 List<Envelope.Builder> out = driver.onAdminDelivery(e);
@@ -200,10 +332,18 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
                 record(e, List.of(), observer.afterDelivery(e, r.build()));
                 continue;
             }
-            ActorRef<Envelope> target = actorFor(e.getTo());
+            Long lost = lostUpTo.get(e.getTo());
+            if (lost != null && e.getCause() != 0 && e.getCause() <= lost) {
+                StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq())
+                        .addObserved(log("wire: sent to " + e.getTo() + " before it restarted (#" + lost + "); lost with its connection")).build();
+                record(e, r.getObservedList(), observer.afterDelivery(e, r));
+                continue;
+            }
+            ActorRef<Envelope> target = hostDown ? null : actorFor(e.getTo());
             if (target == null) {
                 Long diedAt = dead.get(e.getTo());
-                String why = diedAt != null ? "wire: " + e.getTo() + " crashed at #" + diedAt + "; message dropped"
+                String why = hostDown ? "wire: the host is down; message dropped"
+                        : diedAt != null ? "wire: " + e.getTo() + (killed.contains(e.getTo()) ? " was killed" : " crashed") + " at #" + diedAt + "; message dropped"
                         : "wire: no component plays role '" + e.getTo() + "'; message dropped";
                 StepResult r = StepResult.newBuilder().setRole(e.getTo()).setHandledSeq(e.getSeq()).addObserved(log(why)).build();
                 record(e, r.getObservedList(), observer.afterDelivery(e, r));
@@ -229,7 +369,9 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         if (ref != null || actors.containsKey(role)) return ref;
         Behavior<Envelope> b = factory.create(role, stepAdapter);
         if (b != null) {
-            ref = getContext().spawn(b, role);
+            int n = incarnations.merge(role, 1, Integer::sum);
+            ref = getContext().spawn(b, n == 1 ? role : role + "~" + n);
+            roleOf.put(ref, role);
             getContext().watch(ref);
         }
         actors.put(role, ref);
@@ -239,8 +381,8 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     /** A component actor terminated: after its crash answer (already dead), or on its own. */
     private void crashed(Terminated t) {
         if (finished) return;
-        String role = t.getRef().path().name();
-        if (dead.containsKey(role)) return;
+        String role = roleOf.remove(t.getRef());
+        if (role == null || dead.containsKey(role) || actors.get(role) == null || !actors.get(role).equals(t.getRef())) return;
         dead.put(role, seq);
         actors.put(role, null);
         if (inFlight != null && inFlight.getTo().equals(role)) {
@@ -253,6 +395,73 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         // Not reachable through ComponentBehavior (it stops only after a crash answer); kept so a
         // component stopping by any other route still fails the run.
         observer.stoppedOutsideDelivery(role, seq);
+    }
+
+    /** Timers and delayed messages whose virtual deadline has come go to the scheduler. */
+    private void releaseDue() {
+        while (!held.isEmpty() && (held.peek().cancelled || held.peek().deadline <= vtimeNs)) {
+            Held h = held.poll();
+            if (!h.cancelled) release(h);
+        }
+    }
+
+    private Held nextHeld() {
+        while (!held.isEmpty() && held.peek().cancelled) held.poll();
+        return held.poll();
+    }
+
+    private void release(Held h) {
+        if (h.role != null) {
+            Map<Long, Held> m = timers.get(h.role);
+            if (m != null) m.remove(h.timerId);
+            send(h.role, h.msg, 0);
+        } else {
+            scheduler.enqueue(h.msg);
+        }
+    }
+
+    /** The copy of a duplicated message goes behind it on its link, sent as the original was. */
+    private void duplicateLater(Envelope e, String note) {
+        Envelope.Builder copy = e.toBuilder().clearSeq().clearVtimeNs();
+        notes.put(copy, note + " (the copy of #" + e.getSeq() + ")");
+        scheduler.enqueue(copy);
+    }
+
+    /**
+     * A fault kills a role: its actor stops and what is sent to it is dropped, or (restart) a new
+     * incarnation starts with empty state and what was sent to the old one is lost. dom0 takes the
+     * host down with it. note (when not null) goes on the next delivery's record.
+     */
+    private void kill(String role, boolean restart, String note) {
+        if (note != null) {
+            pendingNotes.add(log(note));
+            faults.applied(seq, "after it: " + note);
+        }
+        if (role.equals(org.vnvdimm.contract.Roles.DOM0)) {
+            hostDown = true;
+            for (Map.Entry<String, ActorRef<Envelope>> a : actors.entrySet()) {
+                if (a.getValue() == null) continue;
+                killed.add(a.getKey());
+                dead.put(a.getKey(), seq);
+                getContext().stop(a.getValue());
+            }
+            for (String r : new ArrayList<>(actors.keySet())) actors.put(r, null);
+            for (Held h : held) h.cancelled = true;
+            return;
+        }
+        ActorRef<Envelope> ref = actors.get(role);
+        if (ref != null) getContext().stop(ref);
+        Map<Long, Held> ts = timers.remove(role);
+        if (ts != null) for (Held h : ts.values()) h.cancelled = true;
+        killed.add(role);
+        if (restart) {
+            actors.remove(role);
+            dead.remove(role);
+            lostUpTo.put(role, seq);
+        } else {
+            actors.put(role, null);
+            dead.put(role, seq);
+        }
     }
 
     private void end(boolean stepBoundHit) {

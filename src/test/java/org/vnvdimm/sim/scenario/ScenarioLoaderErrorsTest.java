@@ -15,7 +15,7 @@ import org.vnvdimm.proto.Scenario;
 /** Structural errors: the file is not valid YAML, or does not fit the Scenario schema. */
 class ScenarioLoaderErrorsTest {
 
-    private static final String TOP_KEYS = "name, description, seed, design, platform, steps, expect, limits";
+    private static final String TOP_KEYS = "name, description, seed, design, platform, steps, expect, limits, faults";
     private static final String STEP_KEYS = "power_on, ndctl, pmem_setup, mkfs, file, xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently";
 
     // ------------------------------------------------------------ keys
