@@ -3,8 +3,6 @@ package org.vnvdimm.sim.view;
 import com.google.gson.JsonParser;
 import com.google.gson.Gson;
 import com.google.gson.stream.JsonWriter;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.HashMap;
@@ -53,7 +51,6 @@ public final class PerfettoTrace {
         metadata(w, 0, "process_name", "name", run.header().getScenario().getName() + " seed " + Long.toUnsignedString(run.header().getSeed()));
         Tracks tracks = new Tracks(w);
         Map<Long, long[]> requests = new HashMap<>(); // seq -> {tid, ts}
-        JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
         try (RecordedRun.Deliveries in = filter.apply(run.deliveries())) {
             TraceRecord cur = in.hasNext() ? in.next() : null;
             long t = Long.MIN_VALUE;
@@ -64,7 +61,7 @@ public final class PerfettoTrace {
                 long nextT = next == null ? t + MAX_SLICE_NS : Math.max(next.getDelivered().getVtimeNs(), t + 1);
                 long dur = Math.min(nextT - t, MAX_SLICE_NS);
                 int tid = tracks.tid(e.getTo());
-                slice(w, json, cur, tid, t, dur);
+                slice(w, cur, tid, t, dur);
                 requests.put(e.getSeq(), new long[] {tid, t});
                 long[] req = e.getInReplyTo() == 0 ? null : requests.remove(e.getInReplyTo());
                 if (req != null) {
@@ -90,7 +87,7 @@ public final class PerfettoTrace {
         w.flush();
     }
 
-    private static void slice(JsonWriter w, JsonFormat.Printer json, TraceRecord r, int tid, long t, long dur) throws IOException {
+    private static void slice(JsonWriter w, TraceRecord r, int tid, long t, long dur) throws IOException {
         Envelope e = r.getDelivered();
         w.beginObject();
         w.name("ph").value("X").name("name").value(sliceName(e)).name("cat").value("delivery");
@@ -106,19 +103,9 @@ public final class PerfettoTrace {
             w.endArray();
         }
         w.name("fields");
-        GSON.toJson(JsonParser.parseString(fields(json, e)), w);
+        GSON.toJson(JsonParser.parseString(Fields.of(e)), w);
         w.endObject();
         w.endObject();
-    }
-
-    /** The message's own fields (the payload), as protobuf's JSON mapping prints them. */
-    static String fields(JsonFormat.Printer json, Envelope e) {
-        Envelope.Builder b = e.toBuilder().clearFrom().clearTo().clearSeq().clearLamport().clearCause().clearVtimeNs().clearInReplyTo();
-        try {
-            return json.print(b);
-        } catch (InvalidProtocolBufferException ex) {
-            throw new IllegalStateException("cannot print delivery #" + e.getSeq() + ": " + ex.getMessage(), ex);
-        }
     }
 
     /** A slice's name: the message's first word ("XEN_DOMCTL_memory_mapping", "XS_WRITE", "load"), or "↩ …" for a reply. */

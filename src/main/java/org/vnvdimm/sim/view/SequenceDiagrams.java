@@ -46,7 +46,7 @@ public final class SequenceDiagrams {
     static final int PLANTUML_ARROW_PX = 14;
     static final int PLANTUML_NOTE_PX = 16;
     static final int PLANTUML_FRAME_PX = 140;
-    static final int PLANTUML_COLUMN_PX = PLANTUML_MESSAGE_WIDTH_PX + 40;
+    static final int PLANTUML_COLUMN_PX = PLANTUML_MESSAGE_WIDTH_PX + 60;
     /** Leave this much of each limit unused: the model is an estimate. */
     static final double PLANTUML_MARGIN = 0.85;
 
@@ -246,7 +246,7 @@ public final class SequenceDiagrams {
         }
 
         static int widthOf(TreeSet<String> ls) {
-            int w = 40;
+            int w = 60;
             for (String l : ls) w += Math.max(PLANTUML_COLUMN_PX, (int) (l.length() * PLANTUML_CHAR_PX) + 30);
             return w;
         }
@@ -294,12 +294,12 @@ public final class SequenceDiagrams {
         for (int i = 0; i < t.length(); i++) {
             char c = t.charAt(i);
             char next = i + 1 < t.length() ? t.charAt(i + 1) : 0;
-            if ((c == '*' || c == '/' || c == '"' || c == '-' || c == '_' || c == '~' || c == '=') && next == c) {
-                b.append(c).append('~');
-            } else if (c == '<') {
-                b.append('~');
+            if (c == '<') {
+                b.append("~<");
+                continue;
             }
             b.append(c);
+            if ((c == '*' || c == '/' || c == '"' || c == '-' || c == '_' || c == '~' || c == '=') && next == c) b.append('~');
         }
         return b.toString();
     }

@@ -151,10 +151,20 @@ final class TraceEventFormat {
         for (String k : flowEnds.keySet()) if (!flowStarts.containsKey(k)) p.add("flow " + k + ": a finish without a start");
         for (Object[] b : flowBindings) {
             BigDecimal ts = (BigDecimal) b[2];
-            boolean bound = slices.getOrDefault((String) b[1], List.of()).stream().anyMatch(x -> x[0].compareTo(ts) <= 0 && ts.compareTo(x[1]) <= 0);
-            if (!bound) p.add("event " + b[0] + ": flow event at ts " + ts + " lies in no slice on thread " + b[1]);
+            if (!bound(slices.getOrDefault((String) b[1], List.of()), ts)) p.add("event " + b[0] + ": flow event at ts " + ts + " lies in no slice on thread " + b[1]);
         }
         return p.size() > 50 ? p.subList(0, 50) : p;
+    }
+
+    /** Some slice of the thread (sorted by start) holds ts: the last one starting at or before it, or one enclosing that. */
+    private static boolean bound(List<BigDecimal[]> sorted, BigDecimal ts) {
+        int lo = 0, hi = sorted.size();
+        while (lo < hi) {
+            int m = (lo + hi) >>> 1;
+            if (sorted.get(m)[0].compareTo(ts) <= 0) lo = m + 1; else hi = m;
+        }
+        for (int i = lo - 1; i >= 0 && i >= lo - 256; i--) if (ts.compareTo(sorted.get(i)[1]) <= 0) return true;
+        return false;
     }
 
     private static boolean isString(JsonElement e) { return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString(); }
