@@ -104,7 +104,7 @@ class TraceViewsScaleTest {
             System.out.printf(Locale.ROOT, "scale-1000-guests HTML: %d deliveries, %.1f MB, usable %d ms after loading began (its script: %.0f ms)%n",
                     deliveries, Files.size(html) / 1e6, ms, inPage);
             assertEquals(deliveries, b.shown());
-            assertTrue(ms < 15_000, "usable after " + ms + " ms (aim: under 3 s)");
+            assertTrue(ms < 10_000, "usable after " + ms + " ms (aim: under 3 s; about 1.5 s on an idle 2-core machine)");
             // Jump to the end, then filter by one guest: timed, and the rows drawn are that guest's.
             new Actions(b.driver).sendKeys(Keys.END).perform();
             assertEquals(deliveries, b.selected());
