@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "trace", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Show a recorded run's trace: as text, JSON lines, Mermaid or PlantUML sequence diagrams, Perfetto/Chrome trace-event JSON, or one self-contained HTML page.",
                 "RUN is a run folder (what `run --out DIR` writes; a .NAME.partial-PID folder shows what a killed run recorded).",
-                "Mermaid and PlantUML output is split into parts that each stay within the renderer's default limits; with --out FILE, part 2 goes to FILE-2.EXT and so on.",
+                "Mermaid and PlantUML output is split into parts that each stay within the renderer's default limits. With --out FILE, Mermaid's part 2 goes to FILE-2.EXT and so on; PlantUML's parts all go to FILE, one @startuml block each.",
                 "Exit 0: written; 2: bad input."})
 final class TraceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "A run folder.")
