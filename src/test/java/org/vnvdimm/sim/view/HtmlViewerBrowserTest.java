@@ -31,7 +31,12 @@ class HtmlViewerBrowserTest {
         bootHtml = html(RunFolderRun.open(tmp.resolve("boot")), tmp.resolve("boot.html"));
         hostile = RunFolderRun.open(tmp.resolve("hostile"));
         hostileHtml = html(hostile, tmp.resolve("hostile.html"));
-        browser = Browser.start();
+    }
+
+    /** Started by each test, so that without a browser each test fails (CI) or is skipped with the reason. */
+    @org.junit.jupiter.api.BeforeEach
+    void browser() {
+        if (browser == null) browser = Browser.start();
     }
 
     @AfterAll
