@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.vnvdimm.sim.scenario.FileErrors;
 import org.vnvdimm.sim.view.RecordedRun;
+import org.vnvdimm.sim.view.RecordedRuns;
 import org.vnvdimm.sim.view.RunFolderRun;
 import org.vnvdimm.sim.view.SequenceDiagrams;
 import org.vnvdimm.sim.view.TraceFilter;
@@ -72,11 +73,9 @@ final class TraceCommand implements Callable<Integer> {
         }
         RecordedRun r;
         try {
-            r = RunFolderRun.open(Path.of(run));
+            r = RecordedRuns.open(run);
         } catch (RunFolderRun.NotARun e) {
             return bad(e.getMessage());
-        } catch (InvalidPathException e) {
-            return bad(run + ": not a run folder name (" + e.getReason() + ")");
         }
         if (!roles.isEmpty()) {
             Set<String> known = TraceViews.roles(r);
