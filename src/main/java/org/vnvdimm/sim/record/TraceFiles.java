@@ -20,11 +20,10 @@ import org.vnvdimm.proto.Verdict;
 
 /**
  * A run's folder, rendered from its trace.bin in streaming passes: trace.jsonl (one stamped message
- * per line, after the header line), trace.txt (the full text trace), trace.mmd (a Mermaid sequence
- * diagram, cut after MAX_MERMAID_LINES arrows) and summary.json.
+ * per line, after the header line), trace.txt (the full text trace), trace.mmd (the first part of the
+ * Mermaid sequence diagrams `vnvdimm trace --format mermaid` writes) and summary.json.
  */
 public final class TraceFiles {
-    public static final int MAX_MERMAID_LINES = 3000;
     static final List<String> ROLE_ORDER = List.of("admin", "platform", "xen", "dom0", "xl", "xenstored");
 
     private TraceFiles() {}
@@ -49,7 +48,8 @@ public final class TraceFiles {
         written.add(txt);
         Path mmd = dir.resolve("trace.mmd");
         try (BufferedWriter w = Files.newBufferedWriter(mmd, StandardCharsets.UTF_8); TraceReader r = new TraceReader(bin)) {
-            mermaid(r.iterator(), shape, line -> writeLine(w, line));
+            String title = r.header().getScenario().getName() + ", seed " + Long.toUnsignedString(r.header().getSeed());
+            mermaid(r.iterator(), title, line -> writeLine(w, line));
         }
         written.add(mmd);
         // Last: a folder with summary.json holds a run that ended (RunFolder puts it in place after this).
@@ -123,6 +123,9 @@ public final class TraceFiles {
         return new Shape(roleWidth, Long.toString(last).length(), diagramOrder(seen), records.size());
     }
 
+    /** The fixed roles, in the order diagrams draw their lanes. */
+    public static List<String> roleOrder() { return ROLE_ORDER; }
+
     private static List<String> diagramOrder(Set<String> seen) {
         Set<String> roles = new LinkedHashSet<>();
         for (String o : ROLE_ORDER) if (seen.contains(o)) roles.add(o);
@@ -140,66 +143,18 @@ public final class TraceFiles {
         }
     }
 
-    /** A Mermaid sequence diagram; repeated exchanges are folded as in the text trace. */
-    public static void mermaid(java.util.Iterator<TraceRecord> records, Shape shape, Consumer<String> out) {
-        out.accept("sequenceDiagram");
-        for (String r : shape.roles()) out.accept("    participant " + id(r) + " as " + r);
-        String first = shape.roles().isEmpty() ? "admin" : shape.roles().get(0);
-        List<String> verdicts = new ArrayList<>();
-        int[] arrows = {0};
-        boolean[] cut = {false};
-        java.util.Iterator<TraceRecord> tap = new java.util.Iterator<>() {
-            public boolean hasNext() { return records.hasNext(); }
-            public TraceRecord next() {
-                TraceRecord r = records.next();
-                for (Verdict v : r.getVerdictsList()) {
-                    verdicts.add("    Note over " + id(r.getDelivered().getTo()) + ": VIOLATION " + clean(v.getOracle() + " at #" + v.getSeq() + " " + v.getDetail()));
-                }
-                return r;
-            }
-        };
-        shape.text(TraceText.Detail.QUIET).render(tap, line -> {
-            if (arrows[0] >= MAX_MERMAID_LINES) {
-                if (!cut[0]) out.accept("    Note over " + id(first) + ": ... cut after " + MAX_MERMAID_LINES + " lines, see trace.txt");
-                cut[0] = true;
-                return;
-            }
-            arrows[0]++;
-            if (!line.startsWith("#")) {
-                String t = line.trim();
-                if (t.startsWith("…")) out.accept("    Note over " + id(first) + ": " + clean(t));
-                return;
-            }
-            out.accept(arrow(line));
-        });
-        verdicts.forEach(out);
+    /**
+     * trace.mmd: the first part of `trace --format mermaid` (SequenceDiagrams), which stays within
+     * Mermaid's default maxTextSize; its last note says where the rest is.
+     */
+    public static void mermaid(java.util.Iterator<TraceRecord> records, String title, Consumer<String> out) {
+        String text = org.vnvdimm.sim.view.SequenceDiagrams.firstPart(records, title, org.vnvdimm.sim.view.SequenceDiagrams.Dialect.MERMAID).text();
+        out.accept(text.substring(0, text.length() - 1)); // lines in one string; the consumer adds the last newline
     }
 
     public static List<String> mermaid(List<TraceRecord> records) {
         List<String> out = new ArrayList<>();
-        mermaid(records.iterator(), shapeOf(records), out::add);
+        mermaid(records.iterator(), "trace", s -> out.addAll(List.of(s.split("\n", -1))));
         return out;
-    }
-
-    private static String arrow(String line) {
-        // line: "#0042 qemu-1 → xen   text"
-        String seq = line.substring(1, line.indexOf(' '));
-        String rest = line.substring(line.indexOf(' ') + 1);
-        int arrowAt = rest.indexOf(" → ");
-        String from = rest.substring(0, arrowAt).trim();
-        String after = rest.substring(arrowAt + 3);
-        int sp = after.indexOf("  ");
-        String to = (sp < 0 ? after : after.substring(0, sp)).trim();
-        String text = sp < 0 ? "" : after.substring(sp).trim();
-        String kind = text.startsWith("↩") ? "-->>" : "->>";
-        return "    " + id(from) + kind + id(to) + ": " + Long.parseLong(seq) + " " + clean(text);
-    }
-
-    static String id(String role) { return role.replace('-', '_'); }
-
-    /** Mermaid treats ';' and '#' specially in messages. */
-    static String clean(String s) {
-        String t = s.replace(";", ",").replace("#", "No.").replace("→", "->").replace("↩", "reply").replace("…", "...");
-        return t.length() > 160 ? t.substring(0, 157) + "..." : t;
     }
 }

@@ -49,20 +49,48 @@ public final class TraceText {
     }
 
     public void render(Iterator<TraceRecord> it, Consumer<String> out) {
+        walk(it, new Visitor() {
+            @Override
+            public void delivery(TraceRecord r, Envelope answer) { render(r, answer, out); }
+
+            @Override
+            public void folded(int rounds, long firstSeq, long lastSeq) {
+                out.accept(String.format(Locale.ROOT, "%s  … %d more rounds of this exchange (#%d – #%d) …", " ".repeat(seqWidth), rounds, firstSeq, lastSeq));
+            }
+        });
+    }
+
+    /** What a walk over a trace meets: deliveries (with the answer to a request, if near), and folded rounds. */
+    public interface Visitor {
+        /** @param answer the delivery answering this one (in_reply_to = its seq), or null */
+        void delivery(TraceRecord r, Envelope answer);
+
+        /** {@code rounds} rounds of the exchange just shown, deliveries #firstSeq to #lastSeq, left out. */
+        void folded(int rounds, long firstSeq, long lastSeq);
+    }
+
+    /**
+     * The structure behind every rendering (text, diagrams): each delivery in order, except that a
+     * run of at least FOLD_MIN_REPEATS rounds of one exchange shows only its first and last rounds.
+     */
+    public static void walk(Iterator<TraceRecord> it, Visitor v) {
         Window w = new Window(it);
         while (w.fill()) {
             int[] fold = foldAt(w);
             if (fold == null) {
-                render(w.get(0), w, out);
+                v.delivery(w.get(0), w.answer(w.get(0).getDelivered().getSeq()));
                 w.consume(1);
                 continue;
             }
             int period = fold[0], repeats = fold[1];
-            for (int k = 0; k < period; k++) render(w.get(k), w, out);
+            for (int k = 0; k < period; k++) v.delivery(w.get(k), w.answer(w.get(k).getDelivered().getSeq()));
             long firstSeq = w.get(period).getDelivered().getSeq();
             long lastSeq = w.get((repeats - 1) * period - 1).getDelivered().getSeq();
-            out.accept(String.format(Locale.ROOT, "%s  … %d more rounds of this exchange (#%d – #%d) …", " ".repeat(seqWidth), repeats - 2, firstSeq, lastSeq));
-            for (int k = 0; k < period; k++) render(w.get((repeats - 1) * period + k), w, out);
+            v.folded(repeats - 2, firstSeq, lastSeq);
+            for (int k = 0; k < period; k++) {
+                TraceRecord r = w.get((repeats - 1) * period + k);
+                v.delivery(r, w.answer(r.getDelivered().getSeq()));
+            }
             w.consume(repeats * period);
         }
     }
@@ -139,15 +167,12 @@ public final class TraceText {
         return e.getFrom() + ">" + e.getTo() + ":" + e.getPayloadCase() + ":" + sub;
     }
 
-    private void render(TraceRecord r, Window window, Consumer<String> out) {
+    private void render(TraceRecord r, Envelope answer, Consumer<String> out) {
         Envelope e = r.getDelivered();
         StringBuilder b = new StringBuilder();
         b.append('#').append(String.format(Locale.ROOT, "%0" + seqWidth + "d", e.getSeq())).append(' ');
         b.append(pad(e.getFrom())).append(" → ").append(pad(e.getTo())).append("  ");
-        if (e.getInReplyTo() != 0) b.append("↩ #").append(e.getInReplyTo()).append(' ');
-        b.append(TraceFormatter.describe(e));
-        Envelope answer = window.answer(e.getSeq());
-        if (answer != null && answer.hasHypercallRet()) b.append(" → ").append(shortRet(e, answer.getHypercallRet()));
+        b.append(message(e, answer));
         out.accept(b.toString());
         if (detail != Detail.QUIET) {
             for (Observation o : r.getObservedList()) {
@@ -158,6 +183,15 @@ public final class TraceText {
         for (Verdict v : r.getVerdictsList()) {
             out.accept(" ".repeat(seqWidth + 3) + "✗ VIOLATION " + v.getOracle() + ": " + v.getDetail());
         }
+    }
+
+    /** A delivery's line after its roles: "↩ #n" for a reply, the message, and a hypercall's answer when known. */
+    public static String message(Envelope e, Envelope answer) {
+        StringBuilder b = new StringBuilder();
+        if (e.getInReplyTo() != 0) b.append("↩ #").append(e.getInReplyTo()).append(' ');
+        b.append(TraceFormatter.describe(e));
+        if (answer != null && answer.hasHypercallRet()) b.append(" → ").append(shortRet(e, answer.getHypercallRet()));
+        return b.toString();
     }
 
     /** The answer on the request's line; positive is "partial" only where Xen means progress. */
