@@ -58,15 +58,24 @@ public final class Dom0Kernel extends ComponentBehavior {
      * @param hotplugReport design key hotplug_report: "before-map" (default: a range found by _FIT is
      *                      reported to Xen before the driver touches it) or "after-map" (probed first)
      */
-    public record Config(long seed, String hotplugReport) {
+    public record Config(long seed, String hotplugReport, String invalidation, String hostKernel) {
         public Config(long seed) { this(seed, "before-map"); }
 
+        public Config(long seed, String hotplugReport) { this(seed, hotplugReport, "none", "4.15"); }
+
         public boolean reportAfterMap() { return "after-map".equals(hotplugReport); }
+
+        /** XFS allows reflink on a DAX mount from Linux 6.2 ("xfs: remove restrictions for fsdax and reflink"). */
+        public boolean daxReflink() { return "6.2".equals(hostKernel); }
     }
 
     private final Config cfg;
     private final Libnvdimm nd;
     private final TreeMap<String, DaxFilesystem> mounts = new TreeMap<>();
+    /** A QEMU's mmap of a file for a guest: file pages [0, nrGfns) back guest frames gfn.. of domid. */
+    private record Mapper(String qemu, int domid, long gfn, long nrGfns) {}
+    /** Mappings of each file into guests, as Dom0's Xen pmem component learnt them at mmap. */
+    private final TreeMap<String, List<Mapper>> mappers = new TreeMap<>();
     private boolean started;
 
     public static Behavior<Envelope> create(ActorRef<StepResult> wire, Config cfg) {
@@ -348,6 +357,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             case MKFS -> mkfs(e, a.getMkfs());
             case CREATE_FILE -> createFile(e, a.getCreateFile());
             case XL_PMEM_SETUP -> namespaceProbed(e, a.getXlPmemSetup());
+            case FS -> fsStep(e, a.getFs());
             default -> throw new ProtocolError("dom0 cannot run " + a.getCmdCase());
         }
     }
@@ -403,7 +413,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             adminDone(req, Errno.EINVAL.neg(), "mkfs: unknown type " + m.getType());
             return;
         }
-        FsResult<DaxFilesystem> r = DaxFilesystem.mkfs(ns.blockDevice(), FsOptions.of(type, m.getMount()));
+        FsResult<DaxFilesystem> r = DaxFilesystem.mkfs(ns.blockDevice(), FsOptions.of(type, m.getMount()).withAllowDaxReflink(cfg.daxReflink()));
         if (!r.isOk()) { adminDone(req, r.errno().neg(), "mkfs." + m.getType() + ": " + r.message()); return; }
         DaxFilesystem fs = r.value();
         if (m.getFragment() > 0) {
@@ -508,6 +518,9 @@ public final class Dom0Kernel extends ComponentBehavior {
         }
         FileMmapReply.Builder b = FileMmapReply.newBuilder().setRc(rc);
         if (rc == 0) b.setSize(st.value().sizeBytes()).setBdev(fs.device().name());
+        if (rc == 0 && m.getDomid() != 0 && m.getNrGfns() > 0) {
+            mappers.computeIfAbsent(m.getPath(), k -> new ArrayList<>()).add(new Mapper(e.getFrom(), m.getDomid(), m.getGfn(), m.getNrGfns()));
+        }
         reply(Envelope.newBuilder().setFileMmapReply(b));
     }
 
@@ -577,19 +590,33 @@ public final class Dom0Kernel extends ComponentBehavior {
             fileIoDone(e, Errno.EINVAL.neg(), null);
             return;
         }
+        if (io.getWrite()) {
+            // A write may land in a hole or on shared blocks: allocate (and break layouts) first.
+            Envelope w = e;
+            prepareWrite(fs, io.getPath(), io.getOffset(), len, rc -> {
+                if (rc < 0) { fileIoDone(w, rc, null); return; }
+                fileIoPieces(w, fs, io, len);
+            });
+            return;
+        }
+        fileIoPieces(e, fs, io, len);
+    }
+
+    private void fileIoPieces(Envelope e, DaxFilesystem fs, FileIo io, long len) {
         byte[] buf = io.getWrite() ? io.getData().toByteArray() : new byte[(int) len];
         // One bus access per run of contiguous blocks: a file extent is contiguous on the media.
         List<long[]> pieces = new ArrayList<>(); // {fileOffset, length, spa}
         long end = io.getOffset() + len;
         long firstPage = io.getOffset() / PAGE_SIZE;
         for (FileRun run : fs.mapping(io.getPath(), firstPage, (end + PAGE_SIZE - 1) / PAGE_SIZE - firstPage).value()) {
-            if (run.hole()) { fileIoDone(e, Errno.EIO.neg(), null); return; }
+            if (run.hole()) continue;   // a hole reads as zeros
             long s0 = Math.max(io.getOffset(), run.fileOffsetPages() * PAGE_SIZE);
             long s1 = Math.min(end, (run.fileOffsetPages() + run.nrPages()) * PAGE_SIZE);
             long spa = fs.device().spaOf(run.block() * PAGE_SIZE + (s0 - run.fileOffsetPages() * PAGE_SIZE));
             pieces.add(new long[] {s0, s1 - s0, spa});
         }
         Envelope req = e;
+        if (pieces.isEmpty()) { fileIoDone(req, (int) len, io.getWrite() ? null : buf); return; }
         int[] left = {pieces.size()};
         int[] rc = {0};
         for (long[] pc : pieces) {
@@ -609,5 +636,244 @@ public final class Dom0Kernel extends ComponentBehavior {
         FileIoReply.Builder b = FileIoReply.newBuilder().setRc(rc);
         if (data != null) b.setData(ByteString.copyFrom(data));
         replyTo(req, Envelope.newBuilder().setFileIoReply(b));
+    }
+
+    // ------------------------------------------------------------------ block moves (fs steps)
+
+    /** Largest bus access the kernel makes for a copy or a write (one MediaStore access). */
+    static final long MAX_BUS_BYTES = 1 << 20;
+
+    private static long pagesOf(long bytes) { return (bytes + PAGE_SIZE - 1) / PAGE_SIZE; }
+
+    /**
+     * An `fs` step: reflink, write, punch_hole, truncate, extend, defrag. Every change of blocks goes
+     * the kernel's way: break the layouts of the range (dax_layout_busy_page, unmap_mapping_range,
+     * and under design `notifier` the guests' p2m entries), then move or free, then tell the
+     * mappers, then let the freed blocks go back to the allocator.
+     */
+    private void fsStep(Envelope req, FsStep f) {
+        DaxFilesystem fs = fsOf(f.getPath());
+        String cmd = "fs " + f.getOp() + ": " + f.getPath();
+        if (fs == null) { adminDone(req, Errno.ENOENT.neg(), cmd + ": no DAX filesystem mounted there"); return; }
+        FsResult<FileInfo> st = fs.stat(f.getPath());
+        boolean exists = st.isOk();
+        switch (f.getOp()) {
+            case "reflink" -> {
+                // FICLONE into a new file: no block of the source moves; a later write to either copies.
+                FsResult<FileInfo> r = fs.reflink(f.getPath(), f.getTo());
+                if (!r.isOk()) { adminDone(req, r.errno().neg(), "cp: failed to clone '" + f.getTo() + "' from '" + f.getPath() + "': " + r.message()); return; }
+                adminDone(req, 0, String.format(Locale.ROOT, "%s -> %s: %d extent(s) shared", f.getPath(), f.getTo(), r.value().extentCount()));
+            }
+            case "write" -> {
+                long off = f.getOffsetBytes(), len = f.getLengthBytes();
+                if (!exists) {
+                    FsResult<FileInfo> c = fs.createSparse(f.getPath(), 0);
+                    if (!c.isOk()) { adminDone(req, c.errno().neg(), cmd + ": " + c.message()); return; }
+                }
+                long size = fs.stat(f.getPath()).value().sizeBytes();
+                if (off + len > size) fs.truncate(f.getPath(), off + len);   // growing: a hole, nothing moves
+                byte[] data = org.vnvdimm.contract.Pattern.bytes(f.getPatternSeed(), off, (int) len);
+                prepareWrite(fs, f.getPath(), off, len, rc -> {
+                    if (rc < 0) { adminDone(req, rc, cmd + ": " + Errno.name(rc)); return; }
+                    busWrite(fs, f.getPath(), off, data, 0, wrc -> adminDone(req, wrc,
+                            wrc < 0 ? cmd + ": pwrite: Input/output error" : String.format(Locale.ROOT, "wrote %d bytes at offset %d of %s", len, off, f.getPath())));
+                });
+            }
+            case "punch_hole", "truncate", "defrag" -> {
+                if (!exists) { adminDone(req, Errno.ENOENT.neg(), cmd + ": " + st.message()); return; }
+                long size = st.value().sizeBytes();
+                long p0, p1;
+                if (f.getOp().equals("truncate")) {
+                    if (f.getLengthBytes() > size) { adminDone(req, Errno.EINVAL.neg(), cmd + ": truncate grows the file; use extend"); return; }
+                    p0 = pagesOf(f.getLengthBytes());
+                    p1 = pagesOf(size);
+                } else {
+                    long len = f.getLengthBytes() == 0 ? size - f.getOffsetBytes() : f.getLengthBytes();
+                    p0 = f.getOffsetBytes() / PAGE_SIZE;
+                    p1 = pagesOf(f.getOffsetBytes() + len);
+                }
+                if (f.getOp().equals("defrag") && fs.type() == FsType.EXT4) {
+                    // EXT4_IOC_MOVE_EXT refuses DAX inodes: nothing is broken or moved.
+                    adminDone(req, Errno.EOPNOTSUPP.neg(), "e4defrag: " + f.getPath() + ": EXT4_IOC_MOVE_EXT: online defrag not supported with DAX");
+                    return;
+                }
+                breakLayouts(fs, f.getPath(), p0, p1, cmd, req, () -> {
+                    FsResult<Void> r = switch (f.getOp()) {
+                        case "punch_hole" -> fs.punchHole(f.getPath(), f.getOffsetBytes(), f.getLengthBytes() == 0 ? size - f.getOffsetBytes() : f.getLengthBytes());
+                        case "truncate" -> fs.truncate(f.getPath(), f.getLengthBytes());
+                        default -> fs.defragMove(f.getPath(), f.getOffsetBytes(), f.getLengthBytes() == 0 ? size - f.getOffsetBytes() : f.getLengthBytes());
+                    };
+                    if (!r.isOk()) { adminDone(req, r.errno().neg(), cmd + ": " + r.message()); return; }
+                    finishChange(fs, f.getPath(), p0, p1, r, f.getOp().replace('_', '-'), rc -> adminDone(req, rc, rc < 0 ? cmd + ": copying blocks failed: Input/output error"
+                            : String.format(Locale.ROOT, "%s: pages %#x-%#x: %d piece(s) moved or freed", f.getPath(), p0, p1, r.invalidations().size())));
+                });
+            }
+            case "extend" -> {
+                if (!exists) {
+                    FsResult<FileInfo> c = fs.createSparse(f.getPath(), f.getLengthBytes());
+                    adminDone(req, c.isOk() ? 0 : c.errno().neg(), c.isOk() ? f.getPath() + ": created with a hole of " + f.getLengthBytes() + " bytes" : cmd + ": " + c.message());
+                    return;
+                }
+                if (f.getLengthBytes() < st.value().sizeBytes()) { adminDone(req, Errno.EINVAL.neg(), cmd + ": extend shrinks the file; use truncate"); return; }
+                FsResult<Void> r = fs.truncate(f.getPath(), f.getLengthBytes());
+                adminDone(req, r.isOk() ? 0 : r.errno().neg(), r.isOk() ? f.getPath() + ": now " + f.getLengthBytes() + " bytes" : cmd + ": " + r.message());
+            }
+            default -> adminDone(req, Errno.EINVAL.neg(), cmd + ": unknown operation");
+        }
+    }
+
+    /**
+     * Before a write of [off, +len): if a page is a hole or shared, the write allocates or copies on
+     * write, which breaks layouts like any move. k gets 0 or -errno.
+     */
+    private void prepareWrite(DaxFilesystem fs, String path, long off, long len, java.util.function.IntConsumer k) {
+        long p0 = off / PAGE_SIZE, p1 = pagesOf(off + len);
+        boolean changes = false;
+        List<FileRun> holes = new ArrayList<>();
+        for (FileRun r : fs.mapping(path, p0, p1 - p0).value()) {
+            changes |= r.hole() || fs.isShared(r.block());
+            if (r.hole()) holes.add(r);
+        }
+        if (!changes) { k.accept(0); return; }
+        breakLayouts(fs, path, p0, p1, "write " + path, null, () -> {
+            FsResult<Void> r = fs.cowWrite(path, off, len);
+            if (!r.isOk()) { k.accept(r.errno().neg()); return; }
+            // Blocks a DAX filesystem allocates are zeroed before use (XFS_BMAPI_ZERO / ext4 zeroout).
+            List<long[]> zero = new ArrayList<>();
+            for (FileRun h : holes) {
+                for (FileRun b : fs.mapping(path, h.fileOffsetPages(), h.nrPages()).value()) {
+                    if (!b.hole()) zero.add(new long[] {fs.device().spaOf(b.block() * PAGE_SIZE), b.nrPages() * PAGE_SIZE});
+                }
+            }
+            zeroAll(zero, 0, zrc -> {
+                if (zrc < 0) { k.accept(zrc); return; }
+                finishChange(fs, path, p0, p1, r, r.invalidations().isEmpty() ? "alloc" : "cow", k);
+            });
+        }, k);
+    }
+
+    private void breakLayouts(DaxFilesystem fs, String path, long p0, long p1, String cmd, Envelope req, Runnable k) {
+        breakLayouts(fs, path, p0, p1, cmd, req, k, rc -> { });
+    }
+
+    /**
+     * Break the layouts of pages [p0, p1): the guests that map them (through a QEMU's mmap) lose
+     * them first, as design `invalidation` says, then k runs the change. `refuse` fails the command
+     * with -ETXTBSY (as for a swap file) when a guest maps any of the pages.
+     */
+    private void breakLayouts(DaxFilesystem fs, String path, long p0, long p1, String cmd, Envelope req, Runnable k, java.util.function.IntConsumer failed) {
+        List<long[]> work = new ArrayList<>();   // {domid, gfn, mfn, nr}
+        int mappedBy = -1;
+        for (Mapper m : mappers.getOrDefault(path, List.of())) {
+            long a = Math.max(p0, 0), b = Math.min(p1, m.nrGfns());
+            if (a >= b) continue;
+            mappedBy = m.domid();
+            for (FileRun r : fs.mapping(path, a, b - a).value()) {
+                if (!r.hole()) work.add(new long[] {m.domid(), m.gfn() + r.fileOffsetPages(), fs.mfnOf(r.block()), r.nrPages()});
+            }
+        }
+        if (mappedBy < 0) { k.run(); return; }
+        switch (cfg.invalidation()) {
+            case "refuse" -> {
+                log("%s: %s is mapped into d%d: layout change refused (xen pmem)", fs.device().name(), path, mappedBy);
+                if (req != null) adminDone(req, Errno.ETXTBSY.neg(), cmd + ": Text file busy (mapped into d" + mappedBy + ")");
+                failed.accept(Errno.ETXTBSY.neg());
+            }
+            case "notifier" -> {
+                log("xen_pmem: layout break of %s pages %#x-%#x: removing the guest mappings", path, p0, p1);
+                removeAll(work, 0, k);
+            }
+            case "notifier-racy" -> {
+                // Acknowledges the filesystem as soon as the removals are sent, not when Xen has done them.
+                log("xen_pmem: layout break of %s pages %#x-%#x: removing the guest mappings (acknowledged at once)", path, p0, p1);
+                removeAll(work, 0, () -> { });
+                k.run();
+            }
+            default -> k.run();   // none: nothing tells Xen; only QEMU's own VMA is unmapped
+        }
+    }
+
+    /** XEN_DOMCTL_memory_mapping DPCI_REMOVE_MAPPING over each run, repeated while Xen reports partial progress. */
+    private void removeAll(List<long[]> work, int i, Runnable k) {
+        if (i == work.size()) { k.run(); return; }
+        long[] w = work.get(i);
+        removeLoop((int) w[0], w[1], w[2], w[3], () -> removeAll(work, i + 1, k));
+    }
+
+    private void removeLoop(int domid, long gfn, long mfn, long nr, Runnable k) {
+        hypercall(Envelope.newBuilder().setDomctl(Domctl.newBuilder().setCmd(XEN_DOMCTL_memory_mapping).setInterfaceVersion(XEN_DOMCTL_INTERFACE_VERSION)
+                .setDomain(domid).setMemoryMapping(DomctlMemoryMapping.newBuilder().setFirstGfn(gfn).setFirstMfn(mfn).setNrMfns(nr)
+                        .setAddMapping(DPCI_REMOVE_MAPPING))), r -> {
+            long rc = r.getRc();
+            if (rc > 0 && rc < nr) { removeLoop(domid, gfn + rc, mfn + rc, nr - rc, k); return; }
+            // -EINVAL: those frames were not mapped (a range not re-mapped since the last break).
+            if (rc < 0) log("xen_pmem: remove d%d gfn %#x nr %d: %s", domid, gfn, nr, Errno.name((int) rc));
+            k.run();
+        });
+    }
+
+    /**
+     * After a change: copy moved blocks (CoW, defrag), zero newly allocated ones (DAX hands out
+     * zeroed blocks), tell each QEMU that maps the file where the pages are now, then let freed
+     * blocks go back to the allocator. k gets 0 or -EIO.
+     */
+    private void finishChange(DaxFilesystem fs, String path, long p0, long p1, FsResult<Void> r, String cause, java.util.function.IntConsumer k) {
+        List<long[]> copies = new ArrayList<>();   // {fromSpa, toSpa, bytes}
+        for (org.vnvdimm.dom0.fs.Invalidation inv : r.invalidations()) {
+            if (inv.freed()) continue;
+            for (long done = 0; done < inv.nrPages() * PAGE_SIZE; done += MAX_BUS_BYTES) {
+                copies.add(new long[] {fs.device().spaOf(inv.oldBlock() * PAGE_SIZE + done), fs.device().spaOf(inv.newBlock() * PAGE_SIZE + done),
+                        Math.min(MAX_BUS_BYTES, inv.nrPages() * PAGE_SIZE - done)});
+            }
+        }
+        List<FileRun> now = fs.mapping(path, p0, p1 - p0).value();
+        copyAll(copies, 0, rc -> {
+            if (rc < 0) { k.accept(rc); return; }
+            for (Mapper m : mappers.getOrDefault(path, List.of())) {
+                long a = p0, b = Math.min(p1, m.nrGfns());
+                if (a >= b) continue;
+                LayoutBreak.Builder lb = LayoutBreak.newBuilder().setPath(path).setFilePgoff(a).setNr(b - a).setCause(cause);
+                for (FileRun run : now) {
+                    long s0 = Math.max(a, run.fileOffsetPages()), s1 = Math.min(b, run.fileOffsetPages() + run.nrPages());
+                    if (run.hole() || s0 >= s1) continue;
+                    lb.addNow(FileExtent.newBuilder().setFilePgoff(s0).setMfn(fs.mfnOf(run.block() + (s0 - run.fileOffsetPages()))).setNr(s1 - s0));
+                }
+                send(m.qemu(), Envelope.newBuilder().setLayoutBreak(lb));
+            }
+            if (r.invalidationSeq() > 0) fs.acknowledge(r.invalidationSeq());
+            k.accept(0);
+        });
+    }
+
+    private void zeroAll(List<long[]> runs, int i, java.util.function.IntConsumer k) {
+        if (i == runs.size()) { k.accept(0); return; }
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.FILL).setSpa(runs.get(i)[0]).setLen(runs.get(i)[1]), d -> {
+            if (d.getRc() != 0) { k.accept(ioError(d)); return; }
+            zeroAll(runs, i + 1, k);
+        });
+    }
+
+    private void copyAll(List<long[]> copies, int i, java.util.function.IntConsumer k) {
+        if (i == copies.size()) { k.accept(0); return; }
+        long[] c = copies.get(i);
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(c[0]).setLen(c[2]), d -> {
+            if (d.getRc() != 0) { k.accept(ioError(d)); return; }
+            mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(c[1]).setData(d.getData()), w -> {
+                if (w.getRc() != 0) { k.accept(ioError(w)); return; }
+                copyAll(copies, i + 1, k);
+            });
+        });
+    }
+
+    /** Dom0's store of data at file offset off (the blocks exist): one bus access per contiguous piece. */
+    private void busWrite(DaxFilesystem fs, String path, long off, byte[] data, int done, java.util.function.IntConsumer k) {
+        if (done >= data.length) { k.accept(0); return; }
+        long at = off + done;
+        long spa = fs.device().spaOf(fs.physicalOf(path, at).value());
+        int n = (int) Math.min(data.length - done, PAGE_SIZE - (at % PAGE_SIZE));
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(spa).setData(ByteString.copyFrom(data, done, n)), d -> {
+            if (d.getRc() != 0) { k.accept(ioError(d)); return; }
+            busWrite(fs, path, off, data, done + n, k);
+        });
     }
 }

@@ -72,6 +72,7 @@ public final class Toolstack extends ComponentBehavior {
                     case XL_CREATE -> create(e, a.getXlCreate().getDomain());
                     case NVDIMM_HOTPLUG -> nvdimmHotplug(e, a.getNvdimmHotplug());
                     case NVDIMM_UNPLUG -> nvdimmUnplug(e, a.getNvdimmUnplug());
+                    case GUEST_IO -> guestIo(e, a.getGuestIo());
                     default -> throw new ProtocolError("xl cannot run " + a.getCmdCase());
                 }
             }
@@ -510,6 +511,19 @@ public final class Toolstack extends ComponentBehavior {
                     done(req, 0, "d" + g.domid + " (" + g.cfg.getName() + "): nvdimm " + id + " added (" + h.getFile() + ")");
                 });
             });
+        });
+    }
+
+    /**
+     * guest_io: what the admin asks the guest itself to do (as over its console) [inferred]: xl
+     * resolves the name and hands the command to the guest, whose answer is the step's.
+     */
+    private void guestIo(Envelope req, GuestIoStep io) {
+        Guest g = byName(io.getDomain());
+        if (unknownDomain(req, io.getDomain(), g)) return;
+        call(Roles.guest(g.domid), Envelope.newBuilder().setGuestCommand(GuestCommand.newBuilder().setIo(io)), r -> {
+            if (!r.hasAdminResult()) throw new ProtocolError("guest answered " + r.getPayloadCase());
+            done(req, r.getAdminResult().getRc(), r.getAdminResult().getOutput());
         });
     }
 

@@ -258,6 +258,16 @@ public final class Oracles implements Wire.Observer {
                     regions.add(r);
                 }
             }
+            case LAYOUT_BREAK -> {
+                // Dom0's filesystem telling the file's mapper where the pages of the range are now:
+                // the layout changed at this delivery, whatever Xen was or was not told.
+                if (!Roles.isQemu(e.getTo()) || !e.getFrom().equals(Roles.DOM0)) return;
+                LayoutBreak b = e.getLayoutBreak();
+                ExtentMap<Run> f = files.computeIfAbsent(b.getPath(), k -> runs());
+                f.remove(b.getFilePgoff(), b.getNr());
+                for (FileExtent x : b.getNowList()) f.put(x.getFilePgoff(), x.getNr(), new Run(x.getMfn()));
+                for (Layout l : layoutsByPath.getOrDefault(b.getPath(), List.of())) touched.add(new long[] {l.domid(), l.gfn(), l.nr()});
+            }
             case DOMAIN_START -> {
                 for (AcpiTableBlob t : e.getDomainStart().getAcpiTablesList()) checkTable(t.getSignature(), t.getData().toByteArray(), e, out);
             }
