@@ -728,14 +728,15 @@ public final class Dom0Kernel extends ComponentBehavior {
      */
     private void prepareWrite(DaxFilesystem fs, String path, long off, long len, java.util.function.IntConsumer k) {
         long p0 = off / PAGE_SIZE, p1 = pagesOf(off + len);
-        boolean changes = false;
+        boolean shared = false;
         List<FileRun> holes = new ArrayList<>();
         for (FileRun r : fs.mapping(path, p0, p1 - p0).value()) {
-            changes |= r.hole() || fs.isShared(r.block());
+            shared |= !r.hole() && fs.isShared(r.block());
             if (r.hole()) holes.add(r);
         }
-        if (!changes) { k.accept(0); return; }
-        breakLayouts(fs, path, p0, p1, "write " + path, null, () -> {
+        if (!shared && holes.isEmpty()) { k.accept(0); return; }
+        // Filling a hole moves nothing that is mapped; copying shared blocks on write does.
+        Runnable change = () -> {
             FsResult<Void> r = fs.cowWrite(path, off, len);
             if (!r.isOk()) { k.accept(r.errno().neg()); return; }
             // Blocks a DAX filesystem allocates are zeroed before use (XFS_BMAPI_ZERO / ext4 zeroout).
@@ -749,7 +750,9 @@ public final class Dom0Kernel extends ComponentBehavior {
                 if (zrc < 0) { k.accept(zrc); return; }
                 finishChange(fs, path, p0, p1, r, r.invalidations().isEmpty() ? "alloc" : "cow", k);
             });
-        }, k);
+        };
+        if (shared) breakLayouts(fs, path, p0, p1, "write " + path, null, change, k);
+        else change.run();
     }
 
     private void breakLayouts(DaxFilesystem fs, String path, long p0, long p1, String cmd, Envelope req, Runnable k) {
@@ -773,6 +776,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             }
         }
         if (mappedBy < 0) { k.run(); return; }
+        if (work.isEmpty() && !cfg.invalidation().equals("refuse")) { k.run(); return; }   // only holes: nothing mapped there
         switch (cfg.invalidation()) {
             case "refuse" -> {
                 log("%s: %s is mapped into d%d: layout change refused (xen pmem)", fs.device().name(), path, mappedBy);

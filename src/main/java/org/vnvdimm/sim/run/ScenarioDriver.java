@@ -144,7 +144,7 @@ public final class ScenarioDriver implements Wire.Driver {
     }
 
     /** An fs step as the admin types it in Dom0. */
-    static String fsCommand(org.vnvdimm.proto.FsStep f) {
+    public static String fsCommand(org.vnvdimm.proto.FsStep f) {
         String p = f.getPath();
         return switch (f.getOp()) {
             case "reflink" -> "cp --reflink=always " + p + " " + f.getTo();
