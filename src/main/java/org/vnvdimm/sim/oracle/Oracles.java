@@ -234,7 +234,8 @@ public final class Oracles implements Wire.Observer {
                 accepted(call, e.getHypercallRet(), e, touched, out);
             }
             case GUEST_MEM_ACCESS -> {
-                if (!Roles.isGuest(e.getFrom())) return;
+                // A flush (CLWB + SFENCE) neither stores nor loads data.
+                if (!Roles.isGuest(e.getFrom()) || e.getGuestMemAccess().getFlush()) return;
                 pendingAccess.put(e.getFrom() + "#" + e.getTag(), e.getGuestMemAccess());
                 if (e.getGuestMemAccess().getWrite()) onGuestStore(Roles.servedDomain(e.getFrom()), e.getGuestMemAccess());
             }
