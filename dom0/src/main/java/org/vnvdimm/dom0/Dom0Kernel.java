@@ -496,6 +496,11 @@ public final class Dom0Kernel extends ComponentBehavior {
 
     private void fileStat(Envelope e) {
         String path = e.getFileStat().getPath();
+        Namespace dax = devDax(path);
+        if (dax != null) {
+            reply(Envelope.newBuilder().setFileStatReply(FileStatReply.newBuilder().setRc(0).setSizeBytes(dax.dataSpa().sizeBytes()).setBdev(dax.charDeviceName())));
+            return;
+        }
         DaxFilesystem fs = fsOf(path);
         FsResult<FileInfo> st = fs == null ? null : fs.stat(path);
         if (st == null || !st.isOk()) {
@@ -508,6 +513,18 @@ public final class Dom0Kernel extends ComponentBehavior {
 
     private void fileMmap(Envelope e) {
         FileMmap m = e.getFileMmap();
+        Namespace dax = devDax(m.getPath());
+        if (dax != null) {
+            // device-dax takes MAP_SHARED (MAP_SYNC is validated and implied: no metadata to sync).
+            int drc = (m.getFlags() & MAP_SHARED) == 0 ? Errno.EINVAL.neg() : 0;
+            FileMmapReply.Builder b = FileMmapReply.newBuilder().setRc(drc);
+            if (drc == 0) b.setSize(dax.dataSpa().sizeBytes()).setBdev(dax.charDeviceName());
+            // The device's "extents": all of it, at its data area, for ever.
+            if (drc == 0) observe(obs(Observation.newBuilder().setFileExtents(FileExtents.newBuilder().setPath(m.getPath()).addExtents(FileExtent.newBuilder()
+                    .setFilePgoff(0).setMfn(dax.dataSpa().startBytes() >>> PAGE_SHIFT).setNr(dax.dataSpa().sizeBytes() >>> PAGE_SHIFT)))));
+            reply(Envelope.newBuilder().setFileMmapReply(b));
+            return;
+        }
         DaxFilesystem fs = fsOf(m.getPath());
         FsResult<FileInfo> st = fs == null ? null : fs.stat(m.getPath());
         int rc = 0;
@@ -526,6 +543,13 @@ public final class Dom0Kernel extends ComponentBehavior {
 
     private void fiemap(Envelope e) {
         String path = e.getFiemap().getPath();
+        Namespace dax = devDax(path);
+        if (dax != null) {
+            // [inferred] The whole device is one physically contiguous range: one extent from offset 0.
+            reply(Envelope.newBuilder().setFiemapReply(FiemapReply.newBuilder().setRc(0).addExtents(org.vnvdimm.proto.FiemapExtent.newBuilder()
+                    .setFeLogical(0).setFePhysical(0).setFeLength(dax.dataSpa().sizeBytes()).setFeFlags(FiemapExtent.FIEMAP_EXTENT_LAST))));
+            return;
+        }
         DaxFilesystem fs = fsOf(path);
         FsResult<List<FiemapExtent>> x = fs == null ? null : fs.extents(path);
         if (x == null || !x.isOk()) {
@@ -581,6 +605,16 @@ public final class Dom0Kernel extends ComponentBehavior {
     /** pread/pwrite on a file: split by extent and page, each piece a bus access by Dom0's CPU. */
     private void fileIo(Envelope e) {
         FileIo io = e.getFileIo();
+        Namespace dax = devDax(io.getPath());
+        if (dax != null) {
+            long dlen = io.getWrite() ? io.getData().size() : io.getLen();
+            if (io.getOffset() < 0 || dlen <= 0 || dlen > MAX_FILE_IO_BYTES || io.getOffset() > dax.dataSpa().sizeBytes() - dlen) { fileIoDone(e, Errno.EINVAL.neg(), null); return; }
+            MemAccess.Builder m = MemAccess.newBuilder().setSpa(dax.dataSpa().startBytes() + io.getOffset());
+            if (io.getWrite()) m.setOp(MemAccess.Op.WRITE).setData(io.getData()); else m.setOp(MemAccess.Op.READ).setLen(dlen);
+            Envelope req = e;
+            mem(m, d -> fileIoDone(req, d.getRc() != 0 ? ioError(d) : (int) dlen, io.getWrite() || d.getRc() != 0 ? null : d.getData().toByteArray()));
+            return;
+        }
         DaxFilesystem fs = fsOf(io.getPath());
         long len = io.getWrite() ? io.getData().size() : io.getLen();
         FsResult<FileInfo> st = fs == null ? null : fs.stat(io.getPath());
@@ -638,6 +672,19 @@ public final class Dom0Kernel extends ComponentBehavior {
         replyTo(req, Envelope.newBuilder().setFileIoReply(b));
     }
 
+    // ------------------------------------------------------------------ device-dax: no filesystem
+
+    /** The devdax namespace behind /dev/daxR.N, or null for any other path. */
+    private Namespace devDax(String path) {
+        if (path == null || !path.startsWith("/dev/dax")) return null;
+        try {
+            Namespace ns = nd.namespaceByDevice(path);
+            return ns.mode() == NamespaceMode.DEVDAX ? ns : null;
+        } catch (NdException ex) {
+            return null;
+        }
+    }
+
     // ------------------------------------------------------------------ block moves (fs steps)
 
     /** Largest bus access the kernel makes for a copy or a write (one MediaStore access). */
@@ -652,8 +699,13 @@ public final class Dom0Kernel extends ComponentBehavior {
      * mappers, then let the freed blocks go back to the allocator.
      */
     private void fsStep(Envelope req, FsStep f) {
-        DaxFilesystem fs = fsOf(f.getPath());
         String cmd = "fs " + f.getOp() + ": " + f.getPath();
+        if (devDax(f.getPath()) != null) {
+            // A character device: no filesystem, no extents, nothing to move (fallocate(2) on it is ENODEV).
+            adminDone(req, Errno.ENODEV.neg(), cmd + ": not a regular file (device-dax has no filesystem; its pages never move)");
+            return;
+        }
+        DaxFilesystem fs = fsOf(f.getPath());
         if (fs == null) { adminDone(req, Errno.ENOENT.neg(), cmd + ": no DAX filesystem mounted there"); return; }
         FsResult<FileInfo> st = fs.stat(f.getPath());
         boolean exists = st.isOk();
