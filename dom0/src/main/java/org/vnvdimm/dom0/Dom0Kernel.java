@@ -458,29 +458,9 @@ public final class Dom0Kernel extends ComponentBehavior {
         if (!r.isOk()) { adminDone(req, r.errno().neg(), "fallocate: " + r.message()); return; }
         List<FileRun> runs = fs.mapping(c.getPath(), 0, Long.MAX_VALUE).value();
         observeExtents(fs, c.getPath(), runs);
-        // Newly allocated DAX blocks read as zeros: the filesystem zeroes them before handing them out.
-        int[] left = {0};
-        int[] rc = {0};
-        for (FileRun run : runs) if (!run.hole()) left[0]++;
-        Runnable finish = () -> {
-            if (rc[0] != 0) {
-                adminDone(req, rc[0], "fallocate: " + c.getPath() + ": zeroing the new blocks failed: Input/output error");
-                return;
-            }
-            adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
-        };
-        if (left[0] == 0) { finish.run(); return; }
-        for (FileRun run : runs) {
-            if (run.hole()) continue;
-            long spa = fs.device().spaOf(run.block() * PAGE_SIZE);
-            mem(MemAccess.newBuilder().setOp(MemAccess.Op.FILL).setSpa(spa).setLen(run.nrPages() * PAGE_SIZE), d -> {
-                if (d.getRc() != 0 && rc[0] == 0) {
-                    rc[0] = ioError(d);
-                    log("%s: zeroing [mem %#x] failed: %s", fs.device().name(), spa, Errno.name(d.getRc()));
-                }
-                if (--left[0] == 0) finish.run();
-            });
-        }
+        // fallocate leaves unwritten extents: nothing is zeroed or written on the media, and reads
+        // through the filesystem return zeros until a write converts them.
+        adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
     }
 
     private void observeExtents(DaxFilesystem fs, String path, List<FileRun> runs) {
@@ -620,8 +600,12 @@ public final class Dom0Kernel extends ComponentBehavior {
         FsResult<FileInfo> st = fs == null ? null : fs.stat(io.getPath());
         if (st == null || !st.isOk()) { fileIoDone(e, Errno.ENOENT.neg(), null); return; }
         long size = st.value().sizeBytes();
-        if (io.getOffset() < 0 || len <= 0 || len > MAX_FILE_IO_BYTES || io.getOffset() > size - len) {
+        if (io.getOffset() < 0 || len <= 0 || (len > MAX_FILE_IO_BYTES && !io.getPopulate()) || io.getOffset() > size - len) {
             fileIoDone(e, Errno.EINVAL.neg(), null);
+            return;
+        }
+        if (io.getPopulate()) {
+            populate(e, fs, io.getPath(), io.getOffset(), io.getLen(), size);
             return;
         }
         if (io.getWrite()) {
@@ -636,6 +620,26 @@ public final class Dom0Kernel extends ComponentBehavior {
         fileIoPieces(e, fs, io, len);
     }
 
+    /**
+     * Write faults over [off, +len) (QEMU's prealloc): holes get blocks, and each unwritten extent is
+     * zeroed on the media and converted, as dax_iomap_fault does for a write to an unwritten extent.
+     */
+    private void populate(Envelope req, DaxFilesystem fs, String path, long off, long len, long size) {
+        prepareWrite(fs, path, off, len, rc -> {
+            if (rc < 0) { fileIoDone(req, rc, null); return; }
+            long p0 = off / PAGE_SIZE, p1 = pagesOf(off + len);
+            List<long[]> zero = new ArrayList<>();
+            for (FileRun run : fs.mapping(path, p0, p1 - p0).value()) {
+                if (run.hole()) continue;
+                for (org.vnvdimm.ranges.RangeSet.Range u : fs.unwritten(path, run.fileOffsetPages(), run.nrPages())) {
+                    zero.add(new long[] {fs.device().spaOf((run.block() + u.start() - run.fileOffsetPages()) * PAGE_SIZE), u.length() * PAGE_SIZE});
+                }
+            }
+            fs.markWritten(path, p0, p1 - p0);
+            zeroAll(zero, 0, zrc -> fileIoDone(req, zrc < 0 ? zrc : (int) Math.min(len, Integer.MAX_VALUE), null));
+        });
+    }
+
     private void fileIoPieces(Envelope e, DaxFilesystem fs, FileIo io, long len) {
         byte[] buf = io.getWrite() ? io.getData().toByteArray() : new byte[(int) len];
         // One bus access per run of contiguous blocks: a file extent is contiguous on the media.
@@ -644,11 +648,25 @@ public final class Dom0Kernel extends ComponentBehavior {
         long firstPage = io.getOffset() / PAGE_SIZE;
         for (FileRun run : fs.mapping(io.getPath(), firstPage, (end + PAGE_SIZE - 1) / PAGE_SIZE - firstPage).value()) {
             if (run.hole()) continue;   // a hole reads as zeros
-            long s0 = Math.max(io.getOffset(), run.fileOffsetPages() * PAGE_SIZE);
-            long s1 = Math.min(end, (run.fileOffsetPages() + run.nrPages()) * PAGE_SIZE);
-            long spa = fs.device().spaOf(run.block() * PAGE_SIZE + (s0 - run.fileOffsetPages() * PAGE_SIZE));
-            pieces.add(new long[] {s0, s1 - s0, spa});
+            // So does an unwritten extent: a read skips its pages (a write converts them afterwards).
+            List<long[]> parts = new ArrayList<>();   // file page ranges to access
+            long pos = run.fileOffsetPages();
+            if (!io.getWrite()) {
+                for (org.vnvdimm.ranges.RangeSet.Range u : fs.unwritten(io.getPath(), run.fileOffsetPages(), run.nrPages())) {
+                    if (u.start() > pos) parts.add(new long[] {pos, u.start()});
+                    pos = u.end();
+                }
+            }
+            if (pos < run.fileOffsetPages() + run.nrPages()) parts.add(new long[] {pos, run.fileOffsetPages() + run.nrPages()});
+            for (long[] pt : parts) {
+                long s0 = Math.max(io.getOffset(), pt[0] * PAGE_SIZE);
+                long s1 = Math.min(end, pt[1] * PAGE_SIZE);
+                if (s0 >= s1) continue;
+                long spa = fs.device().spaOf(run.block() * PAGE_SIZE + (s0 - run.fileOffsetPages() * PAGE_SIZE));
+                pieces.add(new long[] {s0, s1 - s0, spa});
+            }
         }
+        if (io.getWrite()) fs.markWritten(io.getPath(), firstPage, (end + PAGE_SIZE - 1) / PAGE_SIZE - firstPage);
         Envelope req = e;
         if (pieces.isEmpty()) { fileIoDone(req, (int) len, io.getWrite() ? null : buf); return; }
         int[] left = {pieces.size()};
@@ -705,6 +723,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             adminDone(req, Errno.ENODEV.neg(), cmd + ": not a regular file (device-dax has no filesystem; its pages never move)");
             return;
         }
+        if (f.getOp().equals("remount")) { remount(req, f.getPath(), cmd); return; }
         DaxFilesystem fs = fsOf(f.getPath());
         if (fs == null) { adminDone(req, Errno.ENOENT.neg(), cmd + ": no DAX filesystem mounted there"); return; }
         FsResult<FileInfo> st = fs.stat(f.getPath());
@@ -727,6 +746,7 @@ public final class Dom0Kernel extends ComponentBehavior {
                 byte[] data = org.vnvdimm.contract.Pattern.bytes(f.getPatternSeed(), off, (int) len);
                 prepareWrite(fs, f.getPath(), off, len, rc -> {
                     if (rc < 0) { adminDone(req, rc, cmd + ": " + Errno.name(rc)); return; }
+                    fs.markWritten(f.getPath(), off / PAGE_SIZE, pagesOf(off + len) - off / PAGE_SIZE);
                     busWrite(fs, f.getPath(), off, data, 0, wrc -> adminDone(req, wrc,
                             wrc < 0 ? cmd + ": pwrite: Input/output error" : String.format(Locale.ROOT, "wrote %d bytes at offset %d of %s", len, off, f.getPath())));
                 });
@@ -772,6 +792,39 @@ public final class Dom0Kernel extends ComponentBehavior {
             }
             default -> adminDone(req, Errno.EINVAL.neg(), cmd + ": unknown operation");
         }
+    }
+
+    /**
+     * umount + mount of the filesystem at mountPoint [inferred: forced, as after a host restart, since
+     * a mapped file would keep a real umount busy]. What the metadata holds survives: blocks stay
+     * where they are and unwritten extents stay unwritten, so pages a guest stored to through its
+     * p2m (no host fault, no conversion) read as zeros through the filesystem from now on. Every
+     * mapping of every file is broken as the design says; `refuse` keeps the mount busy (EBUSY).
+     */
+    private void remount(Envelope req, String mountPoint, String cmd) {
+        DaxFilesystem fs = mounts.get(mountPoint);
+        if (fs == null) { adminDone(req, Errno.EINVAL.neg(), cmd + ": not a mount point"); return; }
+        List<String> mapped = new ArrayList<>();
+        for (String p : mappers.keySet()) if (fs.stat(p).isOk()) mapped.add(p);
+        if (!mapped.isEmpty() && cfg.invalidation().equals("refuse")) {
+            adminDone(req, Errno.EBUSY.neg(), "umount: " + mountPoint + ": target is busy (" + mapped.get(0) + " is mapped into a guest)");
+            return;
+        }
+        log("%s (%s): Unmounting Filesystem", fs.type().name(), fs.device().name());
+        remountNext(fs, mapped, 0, () -> {
+            long unwritten = 0;
+            for (String p : mapped) unwritten += fs.unwrittenPages(p);
+            log("%s (%s): Mounting Filesystem with DAX on %s", fs.type().name(), fs.device().name(), mountPoint);
+            adminDone(req, 0, String.format(Locale.ROOT, "%s remounted; %d mapped file(s), %d page(s) of them still unwritten (read as zeros)", mountPoint, mapped.size(), unwritten));
+        });
+    }
+
+    private void remountNext(DaxFilesystem fs, List<String> paths, int i, Runnable k) {
+        if (i == paths.size()) { k.run(); return; }
+        String path = paths.get(i);
+        long pages = pagesOf(fs.stat(path).value().sizeBytes());
+        breakLayouts(fs, path, 0, pages, "remount", null, () -> finishChange(fs, path, 0, pages, FsResult.ok(null), "remount",
+                rc -> remountNext(fs, paths, i + 1, k)), rc -> remountNext(fs, paths, i + 1, k));
     }
 
     /**

@@ -55,11 +55,19 @@ public final class Toolstack extends ComponentBehavior {
     private final TreeMap<Integer, Guest> guests = new TreeMap<>();
 
     public static Behavior<Envelope> create(ActorRef<StepResult> wire) {
-        return Behaviors.setup(ctx -> new Toolstack(ctx, wire));
+        return create(wire, false);
     }
 
-    private Toolstack(ActorContext<Envelope> ctx, ActorRef<StepResult> wire) {
+    /** @param preallocBackends design key qemu_prealloc: give every file backend QEMU's prealloc=on */
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, boolean preallocBackends) {
+        return Behaviors.setup(ctx -> new Toolstack(ctx, wire, preallocBackends));
+    }
+
+    private final boolean preallocBackends;
+
+    private Toolstack(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, boolean preallocBackends) {
         super(ctx, Roles.XL, wire);
+        this.preallocBackends = preallocBackends;
     }
 
     @Override
@@ -262,7 +270,7 @@ public final class Toolstack extends ComponentBehavior {
             return;
         }
         statAll(g, 0, new ArrayList<>(), sizes -> send(Roles.qemu(g.domid),
-                Envelope.newBuilder().setDeviceModelStart(DeviceModelStart.newBuilder().setDomid(g.domid).addAllArgv(qemuArgv(g, memBytes, sizes)))));
+                Envelope.newBuilder().setDeviceModelStart(DeviceModelStart.newBuilder().setDomid(g.domid).addAllArgv(qemuArgv(g, memBytes, sizes, preallocBackends)))));
     }
 
     private void statAll(Guest g, int i, List<Long> sizes, Consumer<List<Long>> k) {
@@ -284,6 +292,10 @@ public final class Toolstack extends ComponentBehavior {
 
     /** The device-model command line, as libxl_dm.c would build it for vnvdimms. */
     static List<String> qemuArgv(Guest g, long memBytes, List<Long> sizes) {
+        return qemuArgv(g, memBytes, sizes, false);
+    }
+
+    static List<String> qemuArgv(Guest g, long memBytes, List<Long> sizes, boolean preallocBackends) {
         long align2m = 2L << 20;
         long devices = 0;
         for (long s : sizes) devices += (s + (1L << 30) - 1) & -(1L << 30);
@@ -308,7 +320,7 @@ public final class Toolstack extends ComponentBehavior {
                 a.add("memory-backend-xen,id=mem" + (i + 1) + ",host-addr=" + (v.getBackend() << PAGE_SHIFT) + ",size=" + size);
             } else {
                 a.add("memory-backend-file,id=mem" + (i + 1) + ",mem-path=" + v.getFile() + ",size=" + size + ",share=on"
-                        + (size % align2m == 0 ? ",align=2M" : ""));
+                        + (size % align2m == 0 ? ",align=2M" : "") + (preallocBackends ? ",prealloc=on" : ""));
             }
             StringBuilder dev = new StringBuilder("nvdimm,id=xen_nvdimm" + (i + 1) + ",memdev=mem" + (i + 1));
             if (v.getLabelBytes() > 0) dev.append(",label-size=").append(v.getLabelBytes());

@@ -40,6 +40,8 @@ public final class Qemu extends ComponentBehavior {
         long bdevSpa;
         final List<long[]> runs = new ArrayList<>();   // {gfn, mfn, nr}
         CachedLabels labels;
+        /** The backend's prealloc=on: every page is touched (read and written back) at start-up. */
+        boolean prealloc;
         /** File pages whose guest mapping a layout break took away and QEMU has not re-mapped yet. */
         final org.vnvdimm.ranges.RangeSet stale = new org.vnvdimm.ranges.RangeSet();
 
@@ -212,7 +214,12 @@ public final class Qemu extends ComponentBehavior {
                 continue;
             }
             if (path == null) { die("nvdimm in slot %d: backend %s is not a memory-backend-file", d.slot(), d.memdev()); return; }
-            vnvdimms.add(new Vnvdimm(d, path));
+            Vnvdimm v = new Vnvdimm(d, path);
+            for (QemuConfig.MemoryBackend b : config.backends()) {
+                if (!b.id().equals(d.memdev())) continue;
+                for (String kv : b.option().split(",")) v.prealloc |= kv.equals("prealloc=on") || kv.equals("prealloc=true") || kv.equals("prealloc=yes");
+            }
+            vnvdimms.add(v);
         }
         setupNext(0);
     }
@@ -242,6 +249,29 @@ public final class Qemu extends ComponentBehavior {
             FileMmapReply m = r1.getFileMmapReply();
             if (m.getRc() != 0) { err.accept(String.format(java.util.Locale.ROOT, "-object %s: mmap %s: %s", v.dev.memdev(), v.path, Errno.name(m.getRc()))); return; }
             if (m.getSize() < size) { err.accept(String.format(java.util.Locale.ROOT, "backing file %s is %d bytes, smaller than size=%d", v.path, m.getSize(), size)); return; }
+            if (v.prealloc) {
+                touchAll(v, 0, size, () -> setupMapped(v, size, m, k, err), err);
+                return;
+            }
+            setupMapped(v, size, m, k, err);
+        });
+    }
+
+    /**
+     * prealloc=on: QEMU's touch_all_pages reads each page of the backend and writes the byte back,
+     * so every page faults for write on the host: the filesystem allocates it and converts an
+     * unwritten extent (zeroed, then written), durably (MAP_SYNC). One populate request to Dom0.
+     */
+    private void touchAll(Vnvdimm v, long off, long size, Runnable k, Consumer<String> err) {
+        call(Roles.DOM0, Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath(v.path).setOffset(off).setLen(size).setPopulate(true)), r -> {
+            if (r.getFileIoReply().getRc() < 0) { err.accept(String.format(java.util.Locale.ROOT, "os_mem_prealloc: %s: %s", v.path, Errno.name(r.getFileIoReply().getRc()))); return; }
+            k.run();
+        });
+    }
+
+    /** FIEMAP, the block device's SPA, then the memory_mapping of each run. */
+    private void setupMapped(Vnvdimm v, long size, FileMmapReply m, Runnable k, Consumer<String> err) {
+        {
             call(Roles.DOM0, Envelope.newBuilder().setFiemap(Fiemap.newBuilder().setPath(v.path).setFmLength(size)), r2 -> {
                 FiemapReply f = r2.getFiemapReply();
                 if (f.getRc() != 0) { err.accept(String.format(java.util.Locale.ROOT, "FIEMAP %s: %s", v.path, Errno.name(f.getRc()))); return; }
@@ -262,7 +292,7 @@ public final class Qemu extends ComponentBehavior {
                     mapRuns(v, 0, k, err);
                 });
             });
-        });
+        }
     }
 
     /** The guest frames of the vNVDIMM, run by run, from the file's extents (holes are refused); null or QEMU's complaint. */

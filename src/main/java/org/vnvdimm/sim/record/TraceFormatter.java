@@ -66,7 +66,7 @@ public final class TraceFormatter {
             case FILE_STAT_REPLY -> "stat → " + (e.getFileStatReply().getRc() == 0
                     ? "size=" + size(e.getFileStatReply().getSizeBytes()) + " on /dev/" + e.getFileStatReply().getBdev()
                     : Errno.name(e.getFileStatReply().getRc()));
-            case FILE_IO -> (e.getFileIo().getWrite() ? "pwrite " : "pread ") + e.getFileIo().getPath() + " off=" + hex(e.getFileIo().getOffset())
+            case FILE_IO -> (e.getFileIo().getPopulate() ? "write-fault (prealloc) " : e.getFileIo().getWrite() ? "pwrite " : "pread ") + e.getFileIo().getPath() + " off=" + hex(e.getFileIo().getOffset())
                     + " len=" + e.getFileIo().getLen();
             case FILE_IO_REPLY -> "→ " + Errno.name(e.getFileIoReply().getRc());
             case GUEST_MEM_ACCESS -> guestMem(e.getGuestMemAccess());

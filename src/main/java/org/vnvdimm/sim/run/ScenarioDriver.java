@@ -152,6 +152,7 @@ public final class ScenarioDriver implements Wire.Driver {
             case "punch_hole" -> String.format(java.util.Locale.ROOT, "fallocate -p -o %d -l %d %s", f.getOffsetBytes(), f.getLengthBytes(), p);
             case "truncate", "extend" -> String.format(java.util.Locale.ROOT, "truncate -s %d %s", f.getLengthBytes(), p);
             case "defrag" -> "xfs_fsr -v " + p;
+            case "remount" -> "umount " + p + " && mount -o dax " + p;
             default -> "fs " + f.getOp() + " " + p;
         };
     }

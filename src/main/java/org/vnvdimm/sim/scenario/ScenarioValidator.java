@@ -57,7 +57,9 @@ public final class ScenarioValidator {
     public static final List<String> INVALIDATIONS = List.of("none", "notifier", "notifier-racy", "refuse");
     /** design.host_kernel: the Linux whose DAX filesystem behaviour Dom0 follows. */
     public static final List<String> HOST_KERNELS = List.of("4.15", "6.2");
-    public static final List<String> FS_OPS = List.of("reflink", "write", "punch_hole", "truncate", "extend", "defrag");
+    /** design.qemu_prealloc: QEMU's memory-backend prealloc property. */
+    public static final List<String> QEMU_PREALLOCS = List.of("off", "on");
+    public static final List<String> FS_OPS = List.of("reflink", "write", "punch_hole", "truncate", "extend", "defrag", "remount");
     public static final List<String> GUEST_IO_OPS = List.of("write", "read", "verify", "flush");
     /** Largest fs write or guest_io range a step may name (the data is generated in memory). */
     public static final long MAX_IO_BYTES = 64L << 20;
@@ -138,6 +140,7 @@ public final class ScenarioValidator {
         r.oneOfOrEmpty("design.guest_gpe", s.getDesign().getGuestGpe(), GUEST_GPES);
         r.oneOfOrEmpty("design.invalidation", s.getDesign().getInvalidation(), INVALIDATIONS);
         r.oneOfOrEmpty("design.host_kernel", s.getDesign().getHostKernel(), HOST_KERNELS);
+        r.oneOfOrEmpty("design.qemu_prealloc", s.getDesign().getQemuPrealloc(), QEMU_PREALLOCS);
     }
 
     /**
