@@ -25,6 +25,8 @@ import org.vnvdimm.sim.wire.Wire;
  *       what Xen accepted (pmem_add, pmem_setup, memory_mapping, createdomain) defines Xen's
  *       areas, data areas and who maps which frames;</li>
  *   <li>guest stores and loads as the guest issued them, and the data that came back;</li>
+ *   <li>Dom0's layout breaks as delivered to the QEMU that maps the file (where a file's pages are
+ *       after a block move, free or allocation), judged against what Xen accepted and removed;</li>
  *   <li>tables as they travelled (firmware hand-off, Dom0's start) or as QEMU wrote them into guest
  *       memory and named them in xenstore; the FIT as the guest's Read FIT _DSM pages carried it;</li>
  *   <li>QMP commands and answers between xl and QEMU (which NVDIMMs a QEMU has);</li>
