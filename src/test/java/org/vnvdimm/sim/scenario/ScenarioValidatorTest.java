@@ -299,4 +299,14 @@ class ScenarioValidatorTest {
         Scenario s = ScenarioLoader.parse(ScenarioTexts.VALID, "t.yaml");
         assertDoesNotThrow(() -> ScenarioValidator.validate(s, "again"));
     }
+
+    @Test
+    void fsAndGuestIoStepsAreCheckedAtTheirLines() {
+        fails(with("  - power_on:\nexpect:", "  - fs: {op: shred, path: /mnt/pmem0/vm1.img}\nexpect:"), 45, 14, "steps[6].fs.op", "'shred'");
+        fails(with("  - power_on:\nexpect:", "  - fs: {op: punch_hole, path: vm1.img}\nexpect:"), 45, 32, "steps[6].fs.path", "'vm1.img'");
+        fails(with("  - power_on:\nexpect:", "  - fs: {op: write, path: /mnt/pmem0/a, to: /mnt/pmem0/b, length_bytes: 4K}\nexpect:"), 45, 45, "steps[6].fs.to", "'/mnt/pmem0/b'");
+        fails(with("  - power_on:\nexpect:", "  - guest_io: {domain: vm1, op: verify}\nexpect:"), 45, 15, "steps[6].guest_io.length_bytes", "nothing");
+        fails(with("  - power_on:\nexpect:", "  - guest_io: {domain: vm1, op: poke, length_bytes: 4K}\nexpect:"), 45, 33, "steps[6].guest_io.op", "'poke'");
+        fails(with("  discovery: dom0-reports", "  discovery: dom0-reports\n  invalidation: sometimes"), 10, 17, "design.invalidation", "'sometimes'");
+    }
 }
