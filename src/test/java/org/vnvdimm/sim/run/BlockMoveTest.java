@@ -170,6 +170,31 @@ class BlockMoveTest {
         assertFalse(r.result().firedOracles().contains("mapping-coherence"));
     }
 
+    /**
+     * qemu_prealloc: without it the guest's stores leave fallocate's extents unwritten, and after a
+     * defrag the notifier's trapped read through the file returns zeros; remount shows the same.
+     */
+    @Test
+    void withoutPreallocTheGuestsDataOnUnwrittenExtentsReadsAsZerosThroughTheFile() {
+        Scenario s = Runs.builtin("block-move-defrag-notifier");
+        assertEquals("on", s.getDesign().getQemuPrealloc());
+        Scenario off = s.toBuilder().setDesign(s.getDesign().toBuilder().setQemuPrealloc("off")).setExpect(Expect.getDefaultInstance()).build();
+        Runs.Run r = Runs.run(sim, off, 1);
+        assertEquals(List.of("data-integrity"), List.copyOf(r.result().firedOracles()));
+        long trapped = r.firstSeq(e -> e.hasIoreq() && e.getIoreq().getType() == IOREQ_TYPE_COPY && e.getIoreq().getDir() == IOREQ_READ);
+        long answer = r.firstSeq(e -> e.getSeq() > trapped && e.getTo().equals("guest-1") && e.hasMemAccessDone());
+        firedAt(r, "data-integrity", answer);
+        assertArrayEquals(new byte[4096], r.bySeq(answer).getMemAccessDone().getData().toByteArray(), "zeros: the extent is unwritten");
+        // The remount pair: prealloc off loses the data, on keeps it.
+        Runs.Run lost = Runs.run(sim, Runs.builtin("remount-unwritten"), 1);
+        assertTrue(lost.result().passed(), lost.result().summary().getOutcome());
+        assertEquals(List.of("data-integrity"), List.copyOf(lost.result().firedOracles()));
+        Runs.Run kept = Runs.run(sim, Runs.builtin("remount-unwritten-prealloc"), 1);
+        assertTrue(kept.result().passed() && kept.result().verdicts().isEmpty(), kept.result().summary().getOutcome());
+        assertTrue(kept.delivered().stream().anyMatch(e -> e.hasFileIo() && e.getFileIo().getPopulate()), "QEMU's prealloc write faults reached Dom0");
+        assertTrue(kept.delivered().stream().anyMatch(e -> e.hasDeviceModelStart() && String.join(" ", e.getDeviceModelStart().getArgvList()).contains(",prealloc=on")));
+    }
+
     // ------------------------------------------------------------------ broken components under the notifier
 
     /** A Dom0 whose notifier removes the wrong guest frames (one page further on): Xen obliges, the guest keeps the old ones. */
