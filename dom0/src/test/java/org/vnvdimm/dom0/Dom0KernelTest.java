@@ -165,8 +165,15 @@ class Dom0KernelTest {
         assertEquals("pmem0", ok.getBdev());
         assertEquals(Errno.ENOENT.neg(), Harness.only(d0.deliver("qemu-1", Envelope.newBuilder().setFileStat(FileStat.newBuilder().setPath("/mnt/pmem0/nope")))).getFileStatReply().getRc());
 
-        // pread across an extent boundary becomes one bus access per extent piece
+        // pwrite across an extent boundary: one bus access per extent piece, and the pages are written now
         long firstExtentBytes = ext.getExtents(0).getNr() << 12;
+        StepResult wr = d0.deliver("qemu-1", Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath("/mnt/pmem0/vm1.img").setWrite(true)
+                .setOffset(firstExtentBytes - 100).setLen(200).setData(ByteString.copyFrom(new byte[200]))));
+        assertEquals(2, wr.getSentCount());
+        for (Envelope w : wr.getSentList()) assertEquals(MemAccess.Op.WRITE, w.getMemAccess().getOp());
+        d0.answer(wr.getSent(0), Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()));
+        assertEquals(200, Harness.only(d0.answer(wr.getSent(1), Envelope.newBuilder().setMemAccessDone(MemAccessDone.getDefaultInstance()))).getFileIoReply().getRc());
+        // pread of the written pages across the boundary likewise
         StepResult io = d0.deliver("qemu-1", Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath("/mnt/pmem0/vm1.img")
                 .setOffset(firstExtentBytes - 100).setLen(200)));
         assertEquals(2, io.getSentCount());
