@@ -148,6 +148,18 @@ class BlockMoveTest {
         assertTrue(sim.run(b, b.getSeed()).passed());
     }
 
+    /** Same scenario, seed and code: the same trace, also when the outcome hangs on the interleaving. */
+    @Test
+    void aRacyRunIsReproducible() {
+        Scenario s = Runs.builtin("block-move-racy");
+        for (long seed : new long[] {1, 5}) {
+            RunResult a = sim.run(s, seed), b = sim.run(s, seed);
+            assertEquals(a.summary().getTraceSha256(), b.summary().getTraceSha256(), "seed " + seed);
+            assertEquals(a.firedOracles(), b.firedOracles());
+        }
+        assertNotEquals(sim.run(s, 1).firedOracles(), sim.run(s, 5).firedOracles(), "seeds 1 and 5 interleave differently");
+    }
+
     @Test
     void refuseFailsTheHostOperationWithEtxtbsy() {
         Runs.Run r = Runs.run(sim, Runs.builtin("block-move-refuse"), 1);
