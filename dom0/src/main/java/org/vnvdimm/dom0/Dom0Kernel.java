@@ -58,15 +58,24 @@ public final class Dom0Kernel extends ComponentBehavior {
      * @param hotplugReport design key hotplug_report: "before-map" (default: a range found by _FIT is
      *                      reported to Xen before the driver touches it) or "after-map" (probed first)
      */
-    public record Config(long seed, String hotplugReport) {
+    public record Config(long seed, String hotplugReport, String invalidation, String hostKernel) {
         public Config(long seed) { this(seed, "before-map"); }
 
+        public Config(long seed, String hotplugReport) { this(seed, hotplugReport, "none", "4.15"); }
+
         public boolean reportAfterMap() { return "after-map".equals(hotplugReport); }
+
+        /** XFS allows reflink on a DAX mount from Linux 6.2 ("xfs: remove restrictions for fsdax and reflink"). */
+        public boolean daxReflink() { return "6.2".equals(hostKernel); }
     }
 
     private final Config cfg;
     private final Libnvdimm nd;
     private final TreeMap<String, DaxFilesystem> mounts = new TreeMap<>();
+    /** A QEMU's mmap of a file for a guest: file pages [0, nrGfns) back guest frames gfn.. of domid. */
+    private record Mapper(String qemu, int domid, long gfn, long nrGfns) {}
+    /** Mappings of each file into guests, as Dom0's Xen pmem component learnt them at mmap. */
+    private final TreeMap<String, List<Mapper>> mappers = new TreeMap<>();
     private boolean started;
 
     public static Behavior<Envelope> create(ActorRef<StepResult> wire, Config cfg) {
@@ -362,6 +371,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             case MKFS -> mkfs(e, a.getMkfs());
             case CREATE_FILE -> createFile(e, a.getCreateFile());
             case XL_PMEM_SETUP -> namespaceProbed(e, a.getXlPmemSetup());
+            case FS -> fsStep(e, a.getFs());
             default -> throw new ProtocolError("dom0 cannot run " + a.getCmdCase());
         }
     }
@@ -417,7 +427,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             adminDone(req, Errno.EINVAL.neg(), "mkfs: unknown type " + m.getType());
             return;
         }
-        FsResult<DaxFilesystem> r = DaxFilesystem.mkfs(ns.blockDevice(), FsOptions.of(type, m.getMount()));
+        FsResult<DaxFilesystem> r = DaxFilesystem.mkfs(ns.blockDevice(), FsOptions.of(type, m.getMount()).withAllowDaxReflink(cfg.daxReflink()));
         if (!r.isOk()) { adminDone(req, r.errno().neg(), "mkfs." + m.getType() + ": " + r.message()); return; }
         DaxFilesystem fs = r.value();
         if (m.getFragment() > 0) {
@@ -462,29 +472,9 @@ public final class Dom0Kernel extends ComponentBehavior {
         if (!r.isOk()) { adminDone(req, r.errno().neg(), "fallocate: " + r.message()); return; }
         List<FileRun> runs = fs.mapping(c.getPath(), 0, Long.MAX_VALUE).value();
         observeExtents(fs, c.getPath(), runs);
-        // Newly allocated DAX blocks read as zeros: the filesystem zeroes them before handing them out.
-        int[] left = {0};
-        int[] rc = {0};
-        for (FileRun run : runs) if (!run.hole()) left[0]++;
-        Runnable finish = () -> {
-            if (rc[0] != 0) {
-                adminDone(req, rc[0], "fallocate: " + c.getPath() + ": zeroing the new blocks failed: Input/output error");
-                return;
-            }
-            adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
-        };
-        if (left[0] == 0) { finish.run(); return; }
-        for (FileRun run : runs) {
-            if (run.hole()) continue;
-            long spa = fs.device().spaOf(run.block() * PAGE_SIZE);
-            mem(MemAccess.newBuilder().setOp(MemAccess.Op.FILL).setSpa(spa).setLen(run.nrPages() * PAGE_SIZE), d -> {
-                if (d.getRc() != 0 && rc[0] == 0) {
-                    rc[0] = ioError(d);
-                    log("%s: zeroing [mem %#x] failed: %s", fs.device().name(), spa, Errno.name(d.getRc()));
-                }
-                if (--left[0] == 0) finish.run();
-            });
-        }
+        // fallocate leaves unwritten extents: nothing is zeroed or written on the media, and reads
+        // through the filesystem return zeros until a write converts them.
+        adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
     }
 
     private void observeExtents(DaxFilesystem fs, String path, List<FileRun> runs) {
@@ -500,6 +490,11 @@ public final class Dom0Kernel extends ComponentBehavior {
 
     private void fileStat(Envelope e) {
         String path = e.getFileStat().getPath();
+        Namespace dax = devDax(path);
+        if (dax != null) {
+            reply(Envelope.newBuilder().setFileStatReply(FileStatReply.newBuilder().setRc(0).setSizeBytes(dax.dataSpa().sizeBytes()).setBdev(dax.charDeviceName())));
+            return;
+        }
         DaxFilesystem fs = fsOf(path);
         FsResult<FileInfo> st = fs == null ? null : fs.stat(path);
         if (st == null || !st.isOk()) {
@@ -512,6 +507,18 @@ public final class Dom0Kernel extends ComponentBehavior {
 
     private void fileMmap(Envelope e) {
         FileMmap m = e.getFileMmap();
+        Namespace dax = devDax(m.getPath());
+        if (dax != null) {
+            // device-dax takes MAP_SHARED (MAP_SYNC is validated and implied: no metadata to sync).
+            int drc = (m.getFlags() & MAP_SHARED) == 0 ? Errno.EINVAL.neg() : 0;
+            FileMmapReply.Builder b = FileMmapReply.newBuilder().setRc(drc);
+            if (drc == 0) b.setSize(dax.dataSpa().sizeBytes()).setBdev(dax.charDeviceName());
+            // The device's "extents": all of it, at its data area, for ever.
+            if (drc == 0) observe(obs(Observation.newBuilder().setFileExtents(FileExtents.newBuilder().setPath(m.getPath()).addExtents(FileExtent.newBuilder()
+                    .setFilePgoff(0).setMfn(dax.dataSpa().startBytes() >>> PAGE_SHIFT).setNr(dax.dataSpa().sizeBytes() >>> PAGE_SHIFT)))));
+            reply(Envelope.newBuilder().setFileMmapReply(b));
+            return;
+        }
         DaxFilesystem fs = fsOf(m.getPath());
         FsResult<FileInfo> st = fs == null ? null : fs.stat(m.getPath());
         int rc = 0;
@@ -522,11 +529,21 @@ public final class Dom0Kernel extends ComponentBehavior {
         }
         FileMmapReply.Builder b = FileMmapReply.newBuilder().setRc(rc);
         if (rc == 0) b.setSize(st.value().sizeBytes()).setBdev(fs.device().name());
+        if (rc == 0 && m.getDomid() != 0 && m.getNrGfns() > 0) {
+            mappers.computeIfAbsent(m.getPath(), k -> new ArrayList<>()).add(new Mapper(e.getFrom(), m.getDomid(), m.getGfn(), m.getNrGfns()));
+        }
         reply(Envelope.newBuilder().setFileMmapReply(b));
     }
 
     private void fiemap(Envelope e) {
         String path = e.getFiemap().getPath();
+        Namespace dax = devDax(path);
+        if (dax != null) {
+            // [inferred] The whole device is one physically contiguous range: one extent from offset 0.
+            reply(Envelope.newBuilder().setFiemapReply(FiemapReply.newBuilder().setRc(0).addExtents(org.vnvdimm.proto.FiemapExtent.newBuilder()
+                    .setFeLogical(0).setFePhysical(0).setFeLength(dax.dataSpa().sizeBytes()).setFeFlags(FiemapExtent.FIEMAP_EXTENT_LAST))));
+            return;
+        }
         DaxFilesystem fs = fsOf(path);
         FsResult<List<FiemapExtent>> x = fs == null ? null : fs.extents(path);
         if (x == null || !x.isOk()) {
@@ -582,28 +599,90 @@ public final class Dom0Kernel extends ComponentBehavior {
     /** pread/pwrite on a file: split by extent and page, each piece a bus access by Dom0's CPU. */
     private void fileIo(Envelope e) {
         FileIo io = e.getFileIo();
+        Namespace dax = devDax(io.getPath());
+        if (dax != null) {
+            long dlen = io.getWrite() ? io.getData().size() : io.getLen();
+            if (io.getOffset() < 0 || dlen <= 0 || dlen > MAX_FILE_IO_BYTES || io.getOffset() > dax.dataSpa().sizeBytes() - dlen) { fileIoDone(e, Errno.EINVAL.neg(), null); return; }
+            MemAccess.Builder m = MemAccess.newBuilder().setSpa(dax.dataSpa().startBytes() + io.getOffset());
+            if (io.getWrite()) m.setOp(MemAccess.Op.WRITE).setData(io.getData()); else m.setOp(MemAccess.Op.READ).setLen(dlen);
+            Envelope req = e;
+            mem(m, d -> fileIoDone(req, d.getRc() != 0 ? ioError(d) : (int) dlen, io.getWrite() || d.getRc() != 0 ? null : d.getData().toByteArray()));
+            return;
+        }
         DaxFilesystem fs = fsOf(io.getPath());
         long len = io.getWrite() ? io.getData().size() : io.getLen();
         FsResult<FileInfo> st = fs == null ? null : fs.stat(io.getPath());
         if (st == null || !st.isOk()) { fileIoDone(e, Errno.ENOENT.neg(), null); return; }
         long size = st.value().sizeBytes();
-        if (io.getOffset() < 0 || len <= 0 || len > MAX_FILE_IO_BYTES || io.getOffset() > size - len) {
+        if (io.getOffset() < 0 || len <= 0 || (len > MAX_FILE_IO_BYTES && !io.getPopulate()) || io.getOffset() > size - len) {
             fileIoDone(e, Errno.EINVAL.neg(), null);
             return;
         }
+        if (io.getPopulate()) {
+            populate(e, fs, io.getPath(), io.getOffset(), io.getLen(), size);
+            return;
+        }
+        if (io.getWrite()) {
+            // A write may land in a hole or on shared blocks: allocate (and break layouts) first.
+            Envelope w = e;
+            prepareWrite(fs, io.getPath(), io.getOffset(), len, rc -> {
+                if (rc < 0) { fileIoDone(w, rc, null); return; }
+                fileIoPieces(w, fs, io, len);
+            });
+            return;
+        }
+        fileIoPieces(e, fs, io, len);
+    }
+
+    /**
+     * Write faults over [off, +len) (QEMU's prealloc): holes get blocks, and each unwritten extent is
+     * zeroed on the media and converted, as dax_iomap_fault does for a write to an unwritten extent.
+     */
+    private void populate(Envelope req, DaxFilesystem fs, String path, long off, long len, long size) {
+        prepareWrite(fs, path, off, len, rc -> {
+            if (rc < 0) { fileIoDone(req, rc, null); return; }
+            long p0 = off / PAGE_SIZE, p1 = pagesOf(off + len);
+            List<long[]> zero = new ArrayList<>();
+            for (FileRun run : fs.mapping(path, p0, p1 - p0).value()) {
+                if (run.hole()) continue;
+                for (org.vnvdimm.ranges.RangeSet.Range u : fs.unwritten(path, run.fileOffsetPages(), run.nrPages())) {
+                    zero.add(new long[] {fs.device().spaOf((run.block() + u.start() - run.fileOffsetPages()) * PAGE_SIZE), u.length() * PAGE_SIZE});
+                }
+            }
+            fs.markWritten(path, p0, p1 - p0);
+            zeroAll(zero, 0, zrc -> fileIoDone(req, zrc < 0 ? zrc : (int) Math.min(len, Integer.MAX_VALUE), null));
+        });
+    }
+
+    private void fileIoPieces(Envelope e, DaxFilesystem fs, FileIo io, long len) {
         byte[] buf = io.getWrite() ? io.getData().toByteArray() : new byte[(int) len];
         // One bus access per run of contiguous blocks: a file extent is contiguous on the media.
         List<long[]> pieces = new ArrayList<>(); // {fileOffset, length, spa}
         long end = io.getOffset() + len;
         long firstPage = io.getOffset() / PAGE_SIZE;
         for (FileRun run : fs.mapping(io.getPath(), firstPage, (end + PAGE_SIZE - 1) / PAGE_SIZE - firstPage).value()) {
-            if (run.hole()) { fileIoDone(e, Errno.EIO.neg(), null); return; }
-            long s0 = Math.max(io.getOffset(), run.fileOffsetPages() * PAGE_SIZE);
-            long s1 = Math.min(end, (run.fileOffsetPages() + run.nrPages()) * PAGE_SIZE);
-            long spa = fs.device().spaOf(run.block() * PAGE_SIZE + (s0 - run.fileOffsetPages() * PAGE_SIZE));
-            pieces.add(new long[] {s0, s1 - s0, spa});
+            if (run.hole()) continue;   // a hole reads as zeros
+            // So does an unwritten extent: a read skips its pages (a write converts them afterwards).
+            List<long[]> parts = new ArrayList<>();   // file page ranges to access
+            long pos = run.fileOffsetPages();
+            if (!io.getWrite()) {
+                for (org.vnvdimm.ranges.RangeSet.Range u : fs.unwritten(io.getPath(), run.fileOffsetPages(), run.nrPages())) {
+                    if (u.start() > pos) parts.add(new long[] {pos, u.start()});
+                    pos = u.end();
+                }
+            }
+            if (pos < run.fileOffsetPages() + run.nrPages()) parts.add(new long[] {pos, run.fileOffsetPages() + run.nrPages()});
+            for (long[] pt : parts) {
+                long s0 = Math.max(io.getOffset(), pt[0] * PAGE_SIZE);
+                long s1 = Math.min(end, pt[1] * PAGE_SIZE);
+                if (s0 >= s1) continue;
+                long spa = fs.device().spaOf(run.block() * PAGE_SIZE + (s0 - run.fileOffsetPages() * PAGE_SIZE));
+                pieces.add(new long[] {s0, s1 - s0, spa});
+            }
         }
+        if (io.getWrite()) fs.markWritten(io.getPath(), firstPage, (end + PAGE_SIZE - 1) / PAGE_SIZE - firstPage);
         Envelope req = e;
+        if (pieces.isEmpty()) { fileIoDone(req, (int) len, io.getWrite() ? null : buf); return; }
         int[] left = {pieces.size()};
         int[] rc = {0};
         for (long[] pc : pieces) {
@@ -623,5 +702,301 @@ public final class Dom0Kernel extends ComponentBehavior {
         FileIoReply.Builder b = FileIoReply.newBuilder().setRc(rc);
         if (data != null) b.setData(ByteString.copyFrom(data));
         replyTo(req, Envelope.newBuilder().setFileIoReply(b));
+    }
+
+    // ------------------------------------------------------------------ device-dax: no filesystem
+
+    /** The devdax namespace behind /dev/daxR.N, or null for any other path. */
+    private Namespace devDax(String path) {
+        if (path == null || !path.startsWith("/dev/dax")) return null;
+        try {
+            Namespace ns = nd.namespaceByDevice(path);
+            return ns.mode() == NamespaceMode.DEVDAX ? ns : null;
+        } catch (NdException ex) {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ block moves (fs steps)
+
+    /** Largest bus access the kernel makes for a copy or a write (one MediaStore access). */
+    static final long MAX_BUS_BYTES = 1 << 20;
+
+    private static long pagesOf(long bytes) { return (bytes + PAGE_SIZE - 1) / PAGE_SIZE; }
+
+    /**
+     * An `fs` step: reflink, write, punch_hole, truncate, extend, defrag. Every change of blocks goes
+     * the kernel's way: break the layouts of the range (dax_layout_busy_page, unmap_mapping_range,
+     * and under design `notifier` the guests' p2m entries), then move or free, then tell the
+     * mappers, then let the freed blocks go back to the allocator.
+     */
+    private void fsStep(Envelope req, FsStep f) {
+        String cmd = "fs " + f.getOp() + ": " + f.getPath();
+        if (devDax(f.getPath()) != null) {
+            // A character device: no filesystem, no extents, nothing to move (fallocate(2) on it is ENODEV).
+            adminDone(req, Errno.ENODEV.neg(), cmd + ": not a regular file (device-dax has no filesystem; its pages never move)");
+            return;
+        }
+        if (f.getOp().equals("remount")) { remount(req, f.getPath(), cmd); return; }
+        DaxFilesystem fs = fsOf(f.getPath());
+        if (fs == null) { adminDone(req, Errno.ENOENT.neg(), cmd + ": no DAX filesystem mounted there"); return; }
+        FsResult<FileInfo> st = fs.stat(f.getPath());
+        boolean exists = st.isOk();
+        switch (f.getOp()) {
+            case "reflink" -> {
+                // FICLONE into a new file: no block of the source moves; a later write to either copies.
+                FsResult<FileInfo> r = fs.reflink(f.getPath(), f.getTo());
+                if (!r.isOk()) { adminDone(req, r.errno().neg(), "cp: failed to clone '" + f.getTo() + "' from '" + f.getPath() + "': " + r.message()); return; }
+                adminDone(req, 0, String.format(Locale.ROOT, "%s -> %s: %d extent(s) shared", f.getPath(), f.getTo(), r.value().extentCount()));
+            }
+            case "write" -> {
+                long off = f.getOffsetBytes(), len = f.getLengthBytes();
+                if (!exists) {
+                    FsResult<FileInfo> c = fs.createSparse(f.getPath(), 0);
+                    if (!c.isOk()) { adminDone(req, c.errno().neg(), cmd + ": " + c.message()); return; }
+                }
+                long size = fs.stat(f.getPath()).value().sizeBytes();
+                if (off + len > size) fs.truncate(f.getPath(), off + len);   // growing: a hole, nothing moves
+                byte[] data = org.vnvdimm.contract.Pattern.bytes(f.getPatternSeed(), off, (int) len);
+                prepareWrite(fs, f.getPath(), off, len, rc -> {
+                    if (rc < 0) { adminDone(req, rc, cmd + ": " + Errno.name(rc)); return; }
+                    fs.markWritten(f.getPath(), off / PAGE_SIZE, pagesOf(off + len) - off / PAGE_SIZE);
+                    busWrite(fs, f.getPath(), off, data, 0, wrc -> adminDone(req, wrc,
+                            wrc < 0 ? cmd + ": pwrite: Input/output error" : String.format(Locale.ROOT, "wrote %d bytes at offset %d of %s", len, off, f.getPath())));
+                });
+            }
+            case "punch_hole", "truncate", "defrag" -> {
+                if (!exists) { adminDone(req, Errno.ENOENT.neg(), cmd + ": " + st.message()); return; }
+                long size = st.value().sizeBytes();
+                long p0, p1;
+                if (f.getOp().equals("truncate")) {
+                    if (f.getLengthBytes() > size) { adminDone(req, Errno.EINVAL.neg(), cmd + ": truncate grows the file; use extend"); return; }
+                    p0 = pagesOf(f.getLengthBytes());
+                    p1 = pagesOf(size);
+                } else {
+                    long len = f.getLengthBytes() == 0 ? size - f.getOffsetBytes() : f.getLengthBytes();
+                    p0 = f.getOffsetBytes() / PAGE_SIZE;
+                    p1 = pagesOf(f.getOffsetBytes() + len);
+                }
+                if (f.getOp().equals("defrag") && fs.type() == FsType.EXT4) {
+                    // EXT4_IOC_MOVE_EXT refuses DAX inodes: nothing is broken or moved.
+                    adminDone(req, Errno.EOPNOTSUPP.neg(), "e4defrag: " + f.getPath() + ": EXT4_IOC_MOVE_EXT: online defrag not supported with DAX");
+                    return;
+                }
+                breakLayouts(fs, f.getPath(), p0, p1, cmd, req, () -> {
+                    FsResult<Void> r = switch (f.getOp()) {
+                        case "punch_hole" -> fs.punchHole(f.getPath(), f.getOffsetBytes(), f.getLengthBytes() == 0 ? size - f.getOffsetBytes() : f.getLengthBytes());
+                        case "truncate" -> fs.truncate(f.getPath(), f.getLengthBytes());
+                        default -> fs.defragMove(f.getPath(), f.getOffsetBytes(), f.getLengthBytes() == 0 ? size - f.getOffsetBytes() : f.getLengthBytes());
+                    };
+                    if (!r.isOk()) { adminDone(req, r.errno().neg(), cmd + ": " + r.message()); return; }
+                    finishChange(fs, f.getPath(), p0, p1, r, f.getOp().replace('_', '-'), rc -> adminDone(req, rc, rc < 0 ? cmd + ": copying blocks failed: Input/output error"
+                            : String.format(Locale.ROOT, "%s: pages %#x-%#x: %d piece(s) moved or freed", f.getPath(), p0, p1, r.invalidations().size())));
+                });
+            }
+            case "extend" -> {
+                if (!exists) {
+                    FsResult<FileInfo> c = fs.createSparse(f.getPath(), f.getLengthBytes());
+                    adminDone(req, c.isOk() ? 0 : c.errno().neg(), c.isOk() ? f.getPath() + ": created with a hole of " + f.getLengthBytes() + " bytes" : cmd + ": " + c.message());
+                    return;
+                }
+                if (f.getLengthBytes() < st.value().sizeBytes()) { adminDone(req, Errno.EINVAL.neg(), cmd + ": extend shrinks the file; use truncate"); return; }
+                FsResult<Void> r = fs.truncate(f.getPath(), f.getLengthBytes());
+                adminDone(req, r.isOk() ? 0 : r.errno().neg(), r.isOk() ? f.getPath() + ": now " + f.getLengthBytes() + " bytes" : cmd + ": " + r.message());
+            }
+            default -> adminDone(req, Errno.EINVAL.neg(), cmd + ": unknown operation");
+        }
+    }
+
+    /**
+     * umount + mount of the filesystem at mountPoint [inferred: forced, as after a host restart, since
+     * a mapped file would keep a real umount busy]. What the metadata holds survives: blocks stay
+     * where they are and unwritten extents stay unwritten, so pages a guest stored to through its
+     * p2m (no host fault, no conversion) read as zeros through the filesystem from now on. Every
+     * mapping of every file is broken as the design says; `refuse` keeps the mount busy (EBUSY).
+     */
+    private void remount(Envelope req, String mountPoint, String cmd) {
+        DaxFilesystem fs = mounts.get(mountPoint);
+        if (fs == null) { adminDone(req, Errno.EINVAL.neg(), cmd + ": not a mount point"); return; }
+        List<String> mapped = new ArrayList<>();
+        for (String p : mappers.keySet()) if (fs.stat(p).isOk()) mapped.add(p);
+        if (!mapped.isEmpty() && cfg.invalidation().equals("refuse")) {
+            adminDone(req, Errno.EBUSY.neg(), "umount: " + mountPoint + ": target is busy (" + mapped.get(0) + " is mapped into a guest)");
+            return;
+        }
+        log("%s (%s): Unmounting Filesystem", fs.type().name(), fs.device().name());
+        remountNext(fs, mapped, 0, () -> {
+            long unwritten = 0;
+            for (String p : mapped) unwritten += fs.unwrittenPages(p);
+            log("%s (%s): Mounting Filesystem with DAX on %s", fs.type().name(), fs.device().name(), mountPoint);
+            adminDone(req, 0, String.format(Locale.ROOT, "%s remounted; %d mapped file(s), %d page(s) of them still unwritten (read as zeros)", mountPoint, mapped.size(), unwritten));
+        });
+    }
+
+    private void remountNext(DaxFilesystem fs, List<String> paths, int i, Runnable k) {
+        if (i == paths.size()) { k.run(); return; }
+        String path = paths.get(i);
+        long pages = pagesOf(fs.stat(path).value().sizeBytes());
+        breakLayouts(fs, path, 0, pages, "remount", null, () -> finishChange(fs, path, 0, pages, FsResult.ok(null), "remount",
+                rc -> remountNext(fs, paths, i + 1, k)), rc -> remountNext(fs, paths, i + 1, k));
+    }
+
+    /**
+     * Before a write of [off, +len): if a page is a hole or shared, the write allocates or copies on
+     * write, which breaks layouts like any move. k gets 0 or -errno.
+     */
+    private void prepareWrite(DaxFilesystem fs, String path, long off, long len, java.util.function.IntConsumer k) {
+        long p0 = off / PAGE_SIZE, p1 = pagesOf(off + len);
+        boolean shared = false;
+        List<FileRun> holes = new ArrayList<>();
+        for (FileRun r : fs.mapping(path, p0, p1 - p0).value()) {
+            shared |= !r.hole() && fs.isShared(r.block());
+            if (r.hole()) holes.add(r);
+        }
+        if (!shared && holes.isEmpty()) { k.accept(0); return; }
+        // Filling a hole moves nothing that is mapped; copying shared blocks on write does.
+        Runnable change = () -> {
+            FsResult<Void> r = fs.cowWrite(path, off, len);
+            if (!r.isOk()) { k.accept(r.errno().neg()); return; }
+            // Blocks a DAX filesystem allocates are zeroed before use (XFS_BMAPI_ZERO / ext4 zeroout).
+            List<long[]> zero = new ArrayList<>();
+            for (FileRun h : holes) {
+                for (FileRun b : fs.mapping(path, h.fileOffsetPages(), h.nrPages()).value()) {
+                    if (!b.hole()) zero.add(new long[] {fs.device().spaOf(b.block() * PAGE_SIZE), b.nrPages() * PAGE_SIZE});
+                }
+            }
+            zeroAll(zero, 0, zrc -> {
+                if (zrc < 0) { k.accept(zrc); return; }
+                finishChange(fs, path, p0, p1, r, r.invalidations().isEmpty() ? "alloc" : "cow", k);
+            });
+        };
+        if (shared) breakLayouts(fs, path, p0, p1, "write " + path, null, change, k);
+        else change.run();
+    }
+
+    private void breakLayouts(DaxFilesystem fs, String path, long p0, long p1, String cmd, Envelope req, Runnable k) {
+        breakLayouts(fs, path, p0, p1, cmd, req, k, rc -> { });
+    }
+
+    /**
+     * Break the layouts of pages [p0, p1): the guests that map them (through a QEMU's mmap) lose
+     * them first, as design `invalidation` says, then k runs the change. `refuse` fails the command
+     * with -ETXTBSY (as for a swap file) when a guest maps any of the pages.
+     */
+    private void breakLayouts(DaxFilesystem fs, String path, long p0, long p1, String cmd, Envelope req, Runnable k, java.util.function.IntConsumer failed) {
+        List<long[]> work = new ArrayList<>();   // {domid, gfn, mfn, nr}
+        int mappedBy = -1;
+        for (Mapper m : mappers.getOrDefault(path, List.of())) {
+            long a = Math.max(p0, 0), b = Math.min(p1, m.nrGfns());
+            if (a >= b) continue;
+            mappedBy = m.domid();
+            for (FileRun r : fs.mapping(path, a, b - a).value()) {
+                if (!r.hole()) work.add(new long[] {m.domid(), m.gfn() + r.fileOffsetPages(), fs.mfnOf(r.block()), r.nrPages()});
+            }
+        }
+        if (mappedBy < 0) { k.run(); return; }
+        if (work.isEmpty() && !cfg.invalidation().equals("refuse")) { k.run(); return; }   // only holes: nothing mapped there
+        switch (cfg.invalidation()) {
+            case "refuse" -> {
+                log("%s: %s is mapped into d%d: layout change refused (xen pmem)", fs.device().name(), path, mappedBy);
+                if (req != null) adminDone(req, Errno.ETXTBSY.neg(), cmd + ": Text file busy (mapped into d" + mappedBy + ")");
+                failed.accept(Errno.ETXTBSY.neg());
+            }
+            case "notifier" -> {
+                log("xen_pmem: layout break of %s pages %#x-%#x: removing the guest mappings", path, p0, p1);
+                removeAll(work, 0, k);
+            }
+            case "notifier-racy" -> {
+                // Acknowledges the filesystem as soon as the removals are sent, not when Xen has done them.
+                log("xen_pmem: layout break of %s pages %#x-%#x: removing the guest mappings (acknowledged at once)", path, p0, p1);
+                removeAll(work, 0, () -> { });
+                k.run();
+            }
+            default -> k.run();   // none: nothing tells Xen; only QEMU's own VMA is unmapped
+        }
+    }
+
+    /** XEN_DOMCTL_memory_mapping DPCI_REMOVE_MAPPING over each run, repeated while Xen reports partial progress. */
+    private void removeAll(List<long[]> work, int i, Runnable k) {
+        if (i == work.size()) { k.run(); return; }
+        long[] w = work.get(i);
+        removeLoop((int) w[0], w[1], w[2], w[3], () -> removeAll(work, i + 1, k));
+    }
+
+    private void removeLoop(int domid, long gfn, long mfn, long nr, Runnable k) {
+        hypercall(Envelope.newBuilder().setDomctl(Domctl.newBuilder().setCmd(XEN_DOMCTL_memory_mapping).setInterfaceVersion(XEN_DOMCTL_INTERFACE_VERSION)
+                .setDomain(domid).setMemoryMapping(DomctlMemoryMapping.newBuilder().setFirstGfn(gfn).setFirstMfn(mfn).setNrMfns(nr)
+                        .setAddMapping(DPCI_REMOVE_MAPPING))), r -> {
+            long rc = r.getRc();
+            if (rc > 0 && rc < nr) { removeLoop(domid, gfn + rc, mfn + rc, nr - rc, k); return; }
+            // -EINVAL: those frames were not mapped (a range not re-mapped since the last break).
+            if (rc < 0) log("xen_pmem: remove d%d gfn %#x nr %d: %s", domid, gfn, nr, Errno.name((int) rc));
+            k.run();
+        });
+    }
+
+    /**
+     * After a change: copy moved blocks (CoW, defrag), zero newly allocated ones (DAX hands out
+     * zeroed blocks), tell each QEMU that maps the file where the pages are now, then let freed
+     * blocks go back to the allocator. k gets 0 or -EIO.
+     */
+    private void finishChange(DaxFilesystem fs, String path, long p0, long p1, FsResult<Void> r, String cause, java.util.function.IntConsumer k) {
+        List<long[]> copies = new ArrayList<>();   // {fromSpa, toSpa, bytes}
+        for (org.vnvdimm.dom0.fs.Invalidation inv : r.invalidations()) {
+            if (inv.freed()) continue;
+            for (long done = 0; done < inv.nrPages() * PAGE_SIZE; done += MAX_BUS_BYTES) {
+                copies.add(new long[] {fs.device().spaOf(inv.oldBlock() * PAGE_SIZE + done), fs.device().spaOf(inv.newBlock() * PAGE_SIZE + done),
+                        Math.min(MAX_BUS_BYTES, inv.nrPages() * PAGE_SIZE - done)});
+            }
+        }
+        List<FileRun> now = fs.mapping(path, p0, p1 - p0).value();
+        copyAll(copies, 0, rc -> {
+            if (rc < 0) { k.accept(rc); return; }
+            for (Mapper m : mappers.getOrDefault(path, List.of())) {
+                long a = p0, b = Math.min(p1, m.nrGfns());
+                if (a >= b) continue;
+                LayoutBreak.Builder lb = LayoutBreak.newBuilder().setPath(path).setFilePgoff(a).setNr(b - a).setCause(cause);
+                for (FileRun run : now) {
+                    long s0 = Math.max(a, run.fileOffsetPages()), s1 = Math.min(b, run.fileOffsetPages() + run.nrPages());
+                    if (run.hole() || s0 >= s1) continue;
+                    lb.addNow(FileExtent.newBuilder().setFilePgoff(s0).setMfn(fs.mfnOf(run.block() + (s0 - run.fileOffsetPages()))).setNr(s1 - s0));
+                }
+                send(m.qemu(), Envelope.newBuilder().setLayoutBreak(lb));
+            }
+            if (r.invalidationSeq() > 0) fs.acknowledge(r.invalidationSeq());
+            k.accept(0);
+        });
+    }
+
+    private void zeroAll(List<long[]> runs, int i, java.util.function.IntConsumer k) {
+        if (i == runs.size()) { k.accept(0); return; }
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.FILL).setSpa(runs.get(i)[0]).setLen(runs.get(i)[1]), d -> {
+            if (d.getRc() != 0) { k.accept(ioError(d)); return; }
+            zeroAll(runs, i + 1, k);
+        });
+    }
+
+    private void copyAll(List<long[]> copies, int i, java.util.function.IntConsumer k) {
+        if (i == copies.size()) { k.accept(0); return; }
+        long[] c = copies.get(i);
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(c[0]).setLen(c[2]), d -> {
+            if (d.getRc() != 0) { k.accept(ioError(d)); return; }
+            mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(c[1]).setData(d.getData()), w -> {
+                if (w.getRc() != 0) { k.accept(ioError(w)); return; }
+                copyAll(copies, i + 1, k);
+            });
+        });
+    }
+
+    /** Dom0's store of data at file offset off (the blocks exist): one bus access per contiguous piece. */
+    private void busWrite(DaxFilesystem fs, String path, long off, byte[] data, int done, java.util.function.IntConsumer k) {
+        if (done >= data.length) { k.accept(0); return; }
+        long at = off + done;
+        long spa = fs.device().spaOf(fs.physicalOf(path, at).value());
+        int n = (int) Math.min(data.length - done, PAGE_SIZE - (at % PAGE_SIZE));
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(spa).setData(ByteString.copyFrom(data, done, n)), d -> {
+            if (d.getRc() != 0) { k.accept(ioError(d)); return; }
+            busWrite(fs, path, off, data, done + n, k);
+        });
     }
 }

@@ -57,11 +57,19 @@ public final class Toolstack extends ComponentBehavior {
     private final TreeMap<Integer, Guest> guests = new TreeMap<>();
 
     public static Behavior<Envelope> create(ActorRef<StepResult> wire) {
-        return Behaviors.setup(ctx -> new Toolstack(ctx, wire));
+        return create(wire, false);
     }
 
-    private Toolstack(ActorContext<Envelope> ctx, ActorRef<StepResult> wire) {
+    /** @param preallocBackends design key qemu_prealloc: give every file backend QEMU's prealloc=on */
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, boolean preallocBackends) {
+        return Behaviors.setup(ctx -> new Toolstack(ctx, wire, preallocBackends));
+    }
+
+    private final boolean preallocBackends;
+
+    private Toolstack(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, boolean preallocBackends) {
         super(ctx, Roles.XL, wire);
+        this.preallocBackends = preallocBackends;
     }
 
     @Override
@@ -74,6 +82,7 @@ public final class Toolstack extends ComponentBehavior {
                     case XL_CREATE -> create(e, a.getXlCreate().getDomain());
                     case NVDIMM_HOTPLUG -> nvdimmHotplug(e, a.getNvdimmHotplug());
                     case NVDIMM_UNPLUG -> nvdimmUnplug(e, a.getNvdimmUnplug());
+                    case GUEST_IO -> guestIo(e, a.getGuestIo());
                     default -> throw new ProtocolError("xl cannot run " + a.getCmdCase());
                 }
             }
@@ -264,7 +273,7 @@ public final class Toolstack extends ComponentBehavior {
         }
         statAll(g, 0, new ArrayList<>(), sizes -> {
             send(Roles.qemu(g.domid),
-                    Envelope.newBuilder().setDeviceModelStart(DeviceModelStart.newBuilder().setDomid(g.domid).addAllArgv(qemuArgv(g, memBytes, sizes))));
+                    Envelope.newBuilder().setDeviceModelStart(DeviceModelStart.newBuilder().setDomid(g.domid).addAllArgv(qemuArgv(g, memBytes, sizes, preallocBackends))));
             // libxl__spawn_spawn waits for device-model/N/state with LIBXL_DEVICE_MODEL_START_TIMEOUT.
             g.dmTimer = setTimer(DEVICE_MODEL_START_TIMEOUT_NS, "libxl: domain " + g.domid + " device model startup", () -> dmTimedOut(g));
         });
@@ -305,6 +314,10 @@ public final class Toolstack extends ComponentBehavior {
 
     /** The device-model command line, as libxl_dm.c would build it for vnvdimms. */
     static List<String> qemuArgv(Guest g, long memBytes, List<Long> sizes) {
+        return qemuArgv(g, memBytes, sizes, false);
+    }
+
+    static List<String> qemuArgv(Guest g, long memBytes, List<Long> sizes, boolean preallocBackends) {
         long align2m = 2L << 20;
         long devices = 0;
         for (long s : sizes) devices += (s + (1L << 30) - 1) & -(1L << 30);
@@ -329,7 +342,7 @@ public final class Toolstack extends ComponentBehavior {
                 a.add("memory-backend-xen,id=mem" + (i + 1) + ",host-addr=" + (v.getBackend() << PAGE_SHIFT) + ",size=" + size);
             } else {
                 a.add("memory-backend-file,id=mem" + (i + 1) + ",mem-path=" + v.getFile() + ",size=" + size + ",share=on"
-                        + (size % align2m == 0 ? ",align=2M" : ""));
+                        + (size % align2m == 0 ? ",align=2M" : "") + (preallocBackends ? ",prealloc=on" : ""));
             }
             StringBuilder dev = new StringBuilder("nvdimm,id=xen_nvdimm" + (i + 1) + ",memdev=mem" + (i + 1));
             if (v.getLabelBytes() > 0) dev.append(",label-size=").append(v.getLabelBytes());
@@ -586,6 +599,19 @@ public final class Toolstack extends ComponentBehavior {
                 return;
             }
             k.accept(Errno.ENODEV.neg());
+        });
+    }
+
+    /**
+     * guest_io: what the admin asks the guest itself to do (as over its console) [inferred]: xl
+     * resolves the name and hands the command to the guest, whose answer is the step's.
+     */
+    private void guestIo(Envelope req, GuestIoStep io) {
+        Guest g = byName(io.getDomain());
+        if (unknownDomain(req, io.getDomain(), g)) return;
+        call(Roles.guest(g.domid), Envelope.newBuilder().setGuestCommand(GuestCommand.newBuilder().setIo(io)), r -> {
+            if (!r.hasAdminResult()) throw new ProtocolError("guest answered " + r.getPayloadCase());
+            done(req, r.getAdminResult().getRc(), r.getAdminResult().getOutput());
         });
     }
 

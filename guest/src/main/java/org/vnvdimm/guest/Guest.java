@@ -100,6 +100,10 @@ public final class Guest extends ComponentBehavior {
             interrupt(e.getGuestInterrupt());
             return;
         }
+        if (e.hasGuestCommand() && e.getFrom().equals(Roles.XL)) {
+            guestIo(e, e.getGuestCommand().getIo());
+            return;
+        }
         throw new ProtocolError("the guest does not expect " + e.getPayloadCase() + " from " + e.getFrom());
     }
 
@@ -565,5 +569,77 @@ public final class Guest extends ComponentBehavior {
     private void verifyPattern(Region r, List<byte[]> pattern, int p, int bad, java.util.function.IntConsumer k) {
         if (p == pattern.size()) { k.accept(bad); return; }
         load(r.gpa() + p * PAGE_SIZE, (int) PAGE_SIZE, b -> verifyPattern(r, pattern, p + 1, bad + (Arrays.equals(b, pattern.get(p)) ? 0 : 1), k));
+    }
+
+    // ------------------------------------------------------------------ guest_io (scenario steps)
+
+    /** The pattern a guest_io write put at a vNVDIMM offset (the bytes follow from the seed and offset). */
+    private record Written(long seed) implements org.vnvdimm.ranges.ExtentMap.Value<Written> {
+        @Override
+        public Written slice(long offset) { return this; }
+    }
+
+    /** Per vNVDIMM (NFIT order): which pattern each byte range last got from a guest_io write. */
+    private final java.util.TreeMap<Integer, org.vnvdimm.ranges.ExtentMap<Written>> written = new java.util.TreeMap<>();
+
+    private void ioDone(Envelope req, long rc, String out) {
+        replyTo(req, Envelope.newBuilder().setAdminResult(AdminResult.newBuilder().setRc((int) rc).setOutput(out)));
+    }
+
+    /**
+     * write, read, verify or flush [offset, +length) of vNVDIMM n, page by page through the p2m
+     * (MAP_SYNC-style direct access: the stores never fault on the host).
+     */
+    private void guestIo(Envelope req, GuestIoStep io) {
+        String what = String.format(Locale.ROOT, "d%d %s vNVDIMM %d [%#x, +%d)", domid, io.getOp(), io.getVnvdimm(), io.getOffsetBytes(), io.getLengthBytes());
+        if (io.getVnvdimm() >= regions.size()) { ioDone(req, Errno.ENODEV.neg(), what + ": the guest has " + regions.size() + " NVDIMM region(s)"); return; }
+        Region r = regions.get(io.getVnvdimm());
+        long off = io.getOffsetBytes(), len = io.getLengthBytes();
+        if (len <= 0 || off < 0 || off > r.sizeBytes() - len) { ioDone(req, Errno.EINVAL.neg(), what + ": outside the region of " + r.sizeBytes() + " bytes"); return; }
+        switch (io.getOp()) {
+            case "write" -> {
+                written.computeIfAbsent(io.getVnvdimm(), k -> new org.vnvdimm.ranges.ExtentMap<>()).put(off, len, new Written(io.getPatternSeed()));
+                ioPages(r, off, len, (at, n, k) -> store(r.gpa() + at, org.vnvdimm.contract.Pattern.bytes(io.getPatternSeed(), at, n), ok -> k.accept(ok ? 0 : 1)),
+                        bad -> ioDone(req, bad == 0 ? 0 : Errno.EFAULT.neg(), what + (bad == 0 ? ": done" : ": " + bad + " store(s) faulted")));
+            }
+            case "flush" -> ioPages(r, off, len, (at, n, k) -> call(Roles.XEN, Envelope.newBuilder().setGuestMemAccess(GuestMemAccess.newBuilder()
+                            .setFlush(true).setGpa(r.gpa() + at).setLen(n)), x -> k.accept(x.hasMemAccessDone() && x.getMemAccessDone().getRc() == 0 ? 0 : 1)),
+                    bad -> ioDone(req, bad == 0 ? 0 : Errno.EFAULT.neg(), what + (bad == 0 ? ": clwb + sfence done" : ": " + bad + " flush(es) faulted")));
+            case "read", "verify" -> {
+                org.vnvdimm.ranges.ExtentMap<Written> w = written.get(io.getVnvdimm());
+                boolean verify = io.getOp().equals("verify");
+                int[] faults = {0};
+                ioPages(r, off, len, (at, n, k) -> load(r.gpa() + at, n, b -> {
+                    if (b == null) { faults[0]++; k.accept(0); return; }
+                    int differ = 0;
+                    if (verify && w != null) {
+                        for (org.vnvdimm.ranges.ExtentMap.Extent<Written> x : w.overlapping(at, n)) {
+                            for (long o = x.start(); o < x.end() && differ == 0; o++) {
+                                if (b[(int) (o - at)] != org.vnvdimm.contract.Pattern.at(x.value().seed(), o)) differ = 1;
+                            }
+                        }
+                    }
+                    k.accept(differ);
+                }), bad -> {
+                    if (faults[0] > 0) { ioDone(req, Errno.EFAULT.neg(), what + ": " + faults[0] + " load(s) faulted"); return; }
+                    if (bad > 0) { ioDone(req, Errno.EIO.neg(), what + ": " + bad + " page(s) differ from what the guest wrote"); return; }
+                    ioDone(req, 0, what + (verify ? ": every page holds what the guest wrote" : ": done"));
+                });
+            }
+            default -> ioDone(req, Errno.EINVAL.neg(), what + ": unknown operation");
+        }
+    }
+
+    /** One access per page piece: f(offset in region, length, k) calls k with 0 (fine) or 1 (bad); done gets the count of bad pieces. */
+    private interface PageIo { void run(long at, int n, java.util.function.IntConsumer k); }
+
+    private void ioPages(Region r, long off, long len, PageIo f, java.util.function.IntConsumer done) {
+        ioPage(off, off + len, 0, f, done);
+    }
+
+    private void ioPage(long at, long end, int bad, PageIo f, java.util.function.IntConsumer done) {
+        if (at >= end) { done.accept(bad); return; }
+        int n = (int) Math.min(end - at, PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+        f.run(at, n, b -> ioPage(at + n, end, bad + b, f, done));
     }
 }

@@ -54,6 +54,12 @@ public final class Domain {
         this.hvm = hvm;
     }
 
+    /** The ioreq server that claims guest-physical byte address gpa as MMIO, or null. */
+    IoreqServer serverForMmio(long gpa) {
+        for (IoreqServer s : ioreqServers) if (s.enabled && s.mmio.contains(gpa)) return s;
+        return null;
+    }
+
     /** The ioreq server that claims port, or null. */
     IoreqServer serverForPort(long port) {
         for (IoreqServer s : ioreqServers) if (s.enabled && s.ports.contains(port)) return s;

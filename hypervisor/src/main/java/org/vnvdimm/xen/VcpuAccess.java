@@ -54,11 +54,28 @@ final class VcpuAccess {
         int domid = x.callerDomid(e);
         Domain d = x.domains.get(domid);
         if (d == null || !d.started || !d.hvm) throw new ProtocolError("memory access from a domain that is not a running HVM guest");
-        if (!onePage(g.getGpa(), g.getLen()) || (g.getWrite() && g.getData().size() != g.getLen())) {
+        if (!onePage(g.getGpa(), g.getLen()) || (g.getWrite() && g.getData().size() != g.getLen()) || (g.getFlush() && g.getWrite())) {
             fault(e, g.getGpa(), p2m_invalid, Errno.EINVAL, "access must lie within one page");
             return;
         }
         ExtentMap.Extent<P2m.Run> r = d.p2m.lookup(g.getGpa() >>> PAGE_SHIFT);
+        if (r == null && g.getFlush() && d.serverForMmio(g.getGpa()) != null) {
+            // Stores to a trapped frame went through the device model, which wrote them through
+            // Dom0's file: no line of that frame is in this vCPU's cache. [inferred]
+            x.xreplyTo(e, Envelope.newBuilder().setMemAccessDone(MemAccessDone.newBuilder().setRc(0).setGpa(g.getGpa())));
+            return;
+        }
+        Domain.IoreqServer dm = r == null ? d.serverForMmio(g.getGpa()) : null;
+        if (dm != null) {
+            // No p2m entry, but a device model claimed the range: hvm_hap_nested_page_fault ->
+            // handle_mmio, and the access goes to that ioreq server as IOREQ_TYPE_COPY.
+            if (x.pendingMmio.containsKey(domid) || x.pendingPortIo.containsKey(domid)) throw new ProtocolError("d" + domid + " vcpu0 already waits for an ioreq");
+            x.pendingMmio.put(domid, e);
+            x.xsend(dm.dmRole, Envelope.newBuilder().setIoreq(Ioreq.newBuilder().setAddr(g.getGpa()).setSize((int) g.getLen()).setCount(1)
+                    .setDir(g.getWrite() ? IOREQ_WRITE : IOREQ_READ).setType(IOREQ_TYPE_COPY).setDataIsPtr(1).setState(1).setDomid(domid).setVcpu(0)
+                    .setBuf(g.getData())));
+            return;
+        }
         if (r == null) {
             fault(e, g.getGpa(), p2m_invalid, Errno.EFAULT, "no p2m entry");
             return;
@@ -69,7 +86,8 @@ final class VcpuAccess {
             return;
         }
         long spa = pfnToAddr(r.value().mfn()) | (g.getGpa() & (PAGE_SIZE - 1));
-        MemAccess.Builder m = MemAccess.newBuilder().setOp(g.getWrite() ? MemAccess.Op.WRITE : MemAccess.Op.READ)
+        MemAccess.Op op = g.getFlush() ? MemAccess.Op.FLUSH : g.getWrite() ? MemAccess.Op.WRITE : MemAccess.Op.READ;
+        MemAccess.Builder m = MemAccess.newBuilder().setOp(op)
                 .setSpa(spa).setLen(g.getLen()).setInitiatorDomid(domid).setReplyTo(e.getFrom()).setReplyTag(e.getTag()).setGpa(g.getGpa());
         if (g.getWrite()) m.setData(g.getData());
         x.xsend(Roles.PLATFORM, Envelope.newBuilder().setMemAccess(m));
@@ -104,6 +122,18 @@ final class VcpuAccess {
 
     void ioreqDone(Envelope e) {
         IoreqDone done = e.getIoreqDone();
+        Envelope mmio = x.pendingMmio.get(done.getDomid());
+        if (mmio != null) {
+            Domain dm = x.domains.get(done.getDomid());
+            Domain.IoreqServer s = dm == null ? null : dm.serverForMmio(mmio.getGuestMemAccess().getGpa());
+            if (s == null || !s.dmRole.equals(e.getFrom())) throw new ProtocolError("ioreq completion from " + e.getFrom() + ", not the server");
+            x.pendingMmio.remove(done.getDomid());
+            GuestMemAccess g = mmio.getGuestMemAccess();
+            MemAccessDone.Builder b = MemAccessDone.newBuilder().setRc(done.getRc()).setGpa(g.getGpa());
+            if (!g.getWrite() && done.getRc() == 0) b.setData(done.getBuf());
+            x.xreplyTo(mmio, Envelope.newBuilder().setMemAccessDone(b));
+            return;
+        }
         Domain d = x.domains.get(done.getDomid());
         Envelope waiting = x.pendingPortIo.get(done.getDomid());
         if (d == null || waiting == null) throw new ProtocolError("ioreq completion for d" + done.getDomid() + " with nothing pending");

@@ -70,6 +70,8 @@ public final class Xen extends ComponentBehavior {
     final TreeMap<Integer, Domain> domains = new TreeMap<>();
     /** Looked up by domid only. */
     final Map<Integer, Envelope> pendingPortIo = new HashMap<>();
+    /** A vCPU's load or store waiting for its device model (IOREQ_TYPE_COPY); looked up by domid only. */
+    final Map<Integer, Envelope> pendingMmio = new HashMap<>();
     final List<E820Entry> hostE820 = new ArrayList<>();
     List<AcpiTableBlob> firmwareTables = List.of();
     int paddrBits = 46;

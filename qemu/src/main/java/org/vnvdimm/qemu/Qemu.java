@@ -40,6 +40,10 @@ public final class Qemu extends ComponentBehavior {
         long bdevSpa;
         final List<long[]> runs = new ArrayList<>();   // {gfn, mfn, nr}
         CachedLabels labels;
+        /** The backend's prealloc=on: every page is touched (read and written back) at start-up. */
+        boolean prealloc;
+        /** File pages whose guest mapping a layout break took away and QEMU has not re-mapped yet. */
+        final org.vnvdimm.ranges.RangeSet stale = new org.vnvdimm.ranges.RangeSet();
 
         Vnvdimm(QemuConfig.MemoryDevice dev, String path) {
             this.dev = dev;
@@ -143,13 +147,21 @@ public final class Qemu extends ComponentBehavior {
         super(ctx, Roles.qemu(domid), wire);
         this.domid = domid;
         this.behaviour = design.getQemu().isEmpty() ? "honest" : design.getQemu();
+        this.servesUnmapped = design.getInvalidation().startsWith("notifier");
     }
+
+    /**
+     * Design `notifier`: the guest's frames of a file may be unmapped under it, so QEMU claims each
+     * vNVDIMM range on its ioreq server and serves the accesses that trap there. [inferred]
+     */
+    private final boolean servesUnmapped;
 
     @Override
     protected void handle(Envelope e) {
         switch (e.getPayloadCase()) {
             case DEVICE_MODEL_START -> start(e.getDeviceModelStart());
             case IOREQ -> ioreq(e);
+            case LAYOUT_BREAK -> layoutBreak(e.getLayoutBreak());
             case QMP_COMMAND -> {
                 qmpQueue.add(e);
                 if (!qmpBusy) qmpNext();
@@ -202,7 +214,12 @@ public final class Qemu extends ComponentBehavior {
                 continue;
             }
             if (path == null) { die("nvdimm in slot %d: backend %s is not a memory-backend-file", d.slot(), d.memdev()); return; }
-            vnvdimms.add(new Vnvdimm(d, path));
+            Vnvdimm v = new Vnvdimm(d, path);
+            for (QemuConfig.MemoryBackend b : config.backends()) {
+                if (!b.id().equals(d.memdev())) continue;
+                for (String kv : b.option().split(",")) v.prealloc |= kv.equals("prealloc=on") || kv.equals("prealloc=true") || kv.equals("prealloc=yes");
+            }
+            vnvdimms.add(v);
         }
         setupNext(0);
     }
@@ -228,10 +245,33 @@ public final class Qemu extends ComponentBehavior {
         }
         long size = v.dev.backendSizeBytes();
         call(Roles.DOM0, Envelope.newBuilder().setFileMmap(FileMmap.newBuilder().setPath(v.path).setLen(size)
-                .setFlags(MAP_SHARED_VALIDATE | MAP_SYNC)), r1 -> {
+                .setFlags(MAP_SHARED_VALIDATE | MAP_SYNC).setDomid(domid).setGfn(v.dev.address() >>> PAGE_SHIFT).setNrGfns(v.dev.regionSizeBytes() >>> PAGE_SHIFT)), r1 -> {
             FileMmapReply m = r1.getFileMmapReply();
             if (m.getRc() != 0) { err.accept(String.format(java.util.Locale.ROOT, "-object %s: mmap %s: %s", v.dev.memdev(), v.path, Errno.name(m.getRc()))); return; }
             if (m.getSize() < size) { err.accept(String.format(java.util.Locale.ROOT, "backing file %s is %d bytes, smaller than size=%d", v.path, m.getSize(), size)); return; }
+            if (v.prealloc) {
+                touchAll(v, 0, size, () -> setupMapped(v, size, m, k, err), err);
+                return;
+            }
+            setupMapped(v, size, m, k, err);
+        });
+    }
+
+    /**
+     * prealloc=on: QEMU's touch_all_pages reads each page of the backend and writes the byte back,
+     * so every page faults for write on the host: the filesystem allocates it and converts an
+     * unwritten extent (zeroed, then written), durably (MAP_SYNC). One populate request to Dom0.
+     */
+    private void touchAll(Vnvdimm v, long off, long size, Runnable k, Consumer<String> err) {
+        call(Roles.DOM0, Envelope.newBuilder().setFileIo(FileIo.newBuilder().setPath(v.path).setOffset(off).setLen(size).setPopulate(true)), r -> {
+            if (r.getFileIoReply().getRc() < 0) { err.accept(String.format(java.util.Locale.ROOT, "os_mem_prealloc: %s: %s", v.path, Errno.name(r.getFileIoReply().getRc()))); return; }
+            k.run();
+        });
+    }
+
+    /** FIEMAP, the block device's SPA, then the memory_mapping of each run. */
+    private void setupMapped(Vnvdimm v, long size, FileMmapReply m, Runnable k, Consumer<String> err) {
+        {
             call(Roles.DOM0, Envelope.newBuilder().setFiemap(Fiemap.newBuilder().setPath(v.path).setFmLength(size)), r2 -> {
                 FiemapReply f = r2.getFiemapReply();
                 if (f.getRc() != 0) { err.accept(String.format(java.util.Locale.ROOT, "FIEMAP %s: %s", v.path, Errno.name(f.getRc()))); return; }
@@ -252,7 +292,7 @@ public final class Qemu extends ComponentBehavior {
                     mapRuns(v, 0, k, err);
                 });
             });
-        });
+        }
     }
 
     /** The guest frames of the vNVDIMM, run by run, from the file's extents (holes are refused); null or QEMU's complaint. */
@@ -394,12 +434,98 @@ public final class Qemu extends ComponentBehavior {
                         .setMapIoRangeToIoreqServer(XenDmOpIoreqServerRange.newBuilder().setId(ioreqServerId).setType(XEN_DMOP_IO_RANGE_PORT)
                                 .setStart(ACPI_GPE0_BLK_ADDRESS_V1).setEnd(ACPI_GPE0_BLK_ADDRESS_V1 + ACPI_GPE0_BLK_LEN_V1 - 1))), rg -> {
                 if (rg.getRc() != 0) { die("map port %#x: %s", ACPI_GPE0_BLK_ADDRESS_V1, Errno.name(rg.getRc())); return; }
-                hypercall(Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(domid).setOp(XEN_DMOP_set_ioreq_server_state)
+                claimNvdimms(0, () -> hypercall(Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(domid).setOp(XEN_DMOP_set_ioreq_server_state)
                         .setSetIoreqServerState(XenDmOpSetIoreqServerState.newBuilder().setId(ioreqServerId).setEnabled(1))), r3 -> {
                     if (r3.getRc() != 0) { die("enable ioreq server: %s", Errno.name(r3.getRc())); return; }
                     acpiTables();
+                }));
                 });
-                });
+            });
+        });
+    }
+
+    /** Under the notifier designs: each file-backed vNVDIMM's range as MMIO of this ioreq server. */
+    private void claimNvdimms(int i, Runnable k) {
+        if (!servesUnmapped || i == vnvdimms.size()) { k.run(); return; }
+        Vnvdimm v = vnvdimms.get(i);
+        if (v.path == null) { claimNvdimms(i + 1, k); return; }
+        hypercall(Envelope.newBuilder().setDmOp(DmOp.newBuilder().setDomid(domid).setOp(XEN_DMOP_map_io_range_to_ioreq_server)
+                .setMapIoRangeToIoreqServer(XenDmOpIoreqServerRange.newBuilder().setId(ioreqServerId).setType(XEN_DMOP_IO_RANGE_MEMORY)
+                        .setStart(v.dev.address()).setEnd(v.dev.address() + v.dev.regionSizeBytes() - 1))), r -> {
+            if (r.getRc() != 0) { die("map nvdimm range %#x: %s", v.dev.address(), Errno.name(r.getRc())); return; }
+            claimNvdimms(i + 1, k);
+        });
+    }
+
+    // ------------------------------------------------------------------ block moves under the guest
+
+    private Vnvdimm byPath(String path) {
+        for (Vnvdimm v : vnvdimms) if (path.equals(v.path)) return v;
+        return null;
+    }
+
+    /** Dom0's filesystem unmapped pages of a file QEMU maps (unmap_mapping_range on QEMU's VMA). */
+    private void layoutBreak(LayoutBreak b) {
+        Vnvdimm v = byPath(b.getPath());
+        if (v == null) throw new ProtocolError("layout break of " + b.getPath() + ", which backs no vNVDIMM here");
+        log("qemu-%d: %s pages %#x+%d: layout changed (%s); QEMU's own mapping re-faults%s", domid, b.getPath(), b.getFilePgoff(), b.getNr(), b.getCause(),
+                servesUnmapped ? ", guest frames re-mapped on their next access" : "");
+        if (servesUnmapped) v.stale.add(b.getFilePgoff(), b.getFilePgoff() + b.getNr());
+    }
+
+    /**
+     * A guest access to a vNVDIMM frame with no p2m entry (IOREQ_TYPE_COPY): served through QEMU's
+     * mapping of the file (pread/pwrite in Dom0), then the range it lies in is mapped again
+     * (FIEMAP, iomem_permission, memory_mapping add) before the vCPU resumes.
+     */
+    private void mmio(Ioreq q) {
+        Vnvdimm v = null;
+        for (Vnvdimm c : vnvdimms) if (c.path != null && q.getAddr() >= c.dev.address() && q.getAddr() < c.dev.address() + c.dev.regionSizeBytes()) v = c;
+        if (v == null || q.getSize() <= 0 || q.getSize() > PAGE_SIZE) { mmioDone(Errno.EFAULT.neg(), null); return; }
+        Vnvdimm dev = v;
+        long off = q.getAddr() - v.dev.address();
+        boolean write = q.getDir() == IOREQ_WRITE;
+        FileIo.Builder io = FileIo.newBuilder().setPath(v.path).setOffset(off).setLen(q.getSize()).setWrite(write);
+        if (write) io.setData(q.getBuf());
+        call(Roles.DOM0, Envelope.newBuilder().setFileIo(io), r -> {
+            FileIoReply f = r.getFileIoReply();
+            if (f.getRc() < 0) { mmioDone(f.getRc(), null); return; }
+            remap(dev, off >>> PAGE_SHIFT, () -> mmioDone(0, write ? null : f.getData()));
+        });
+    }
+
+    private void mmioDone(int rc, com.google.protobuf.ByteString data) {
+        IoreqDone.Builder b = IoreqDone.newBuilder().setDomid(domid).setRc(rc);
+        if (data != null) b.setBuf(data);
+        send(Roles.XEN, Envelope.newBuilder().setIoreqDone(b));
+    }
+
+    /** Maps again the broken range holding file page pg: the blocks FIEMAP reports now (holes stay trapped). */
+    private void remap(Vnvdimm v, long pg, Runnable k) {
+        org.vnvdimm.ranges.RangeSet.Range range = v.stale.rangeAt(pg);
+        if (range == null) { k.run(); return; }
+        call(Roles.DOM0, Envelope.newBuilder().setFiemap(Fiemap.newBuilder().setPath(v.path).setFmStart(range.start() << PAGE_SHIFT)
+                .setFmLength(range.length() << PAGE_SHIFT)), r -> {
+            List<long[]> runs = new ArrayList<>();   // {file page, mfn, nr}
+            for (FiemapExtent x : r.getFiemapReply().getExtentsList()) {
+                long s0 = Math.max(range.start(), x.getFeLogical() >>> PAGE_SHIFT), s1 = Math.min(range.end(), (x.getFeLogical() + x.getFeLength()) >>> PAGE_SHIFT);
+                if (s0 >= s1) continue;
+                runs.add(new long[] {s0, (v.bdevSpa + x.getFePhysical() + ((s0 << PAGE_SHIFT) - x.getFeLogical())) >>> PAGE_SHIFT, s1 - s0});
+            }
+            remapRuns(v, runs, 0, k);
+        });
+    }
+
+    private void remapRuns(Vnvdimm v, List<long[]> runs, int i, Runnable k) {
+        if (i == runs.size()) { k.run(); return; }
+        long[] run = runs.get(i);
+        long gfn = (v.dev.address() >>> PAGE_SHIFT) + run[0];
+        call(Roles.XL, Envelope.newBuilder().setIomemGrantRequest(IomemGrantRequest.newBuilder().setDomid(domid).setFirstMfn(run[1]).setNrMfns(run[2])), g -> {
+            if (g.getIomemGrantReply().getRc() != 0) { remapRuns(v, runs, i + 1, k); return; }
+            memoryMapping(gfn, run[1], run[2], DPCI_ADD_MAPPING, rc -> {
+                if (rc == 0) v.stale.remove(run[0], run[0] + run[2]);
+                else log("qemu-%d: re-mapping gfn %#x mfn %#x nr %d: %s", domid, gfn, run[1], run[2], Errno.name(rc));
+                remapRuns(v, runs, i + 1, k);
             });
         });
     }
@@ -477,6 +603,7 @@ public final class Qemu extends ComponentBehavior {
     private void ioreq(Envelope e) {
         Ioreq q = e.getIoreq();
         if (!e.getFrom().equals(Roles.XEN) || q.getDomid() != domid) throw new ProtocolError("ioreq for d" + q.getDomid() + " from " + e.getFrom());
+        if (q.getType() == IOREQ_TYPE_COPY) { mmio(q); return; }
         if (q.getType() == IOREQ_TYPE_PIO && q.getAddr() >= ACPI_GPE0_BLK_ADDRESS_V1 && q.getAddr() < ACPI_GPE0_BLK_ADDRESS_V1 + ACPI_GPE0_BLK_LEN_V1) {
             gpe0(q);
             return;

@@ -25,6 +25,8 @@ import org.vnvdimm.sim.wire.Wire;
  *       what Xen accepted (pmem_add, pmem_setup, memory_mapping, createdomain) defines Xen's
  *       areas, data areas and who maps which frames;</li>
  *   <li>guest stores and loads as the guest issued them, and the data that came back;</li>
+ *   <li>Dom0's layout breaks as delivered to the QEMU that maps the file (where a file's pages are
+ *       after a block move, free or allocation), judged against what Xen accepted and removed;</li>
  *   <li>tables as they travelled (firmware hand-off, Dom0's start) or as QEMU wrote them into guest
  *       memory and named them in xenstore; the FIT as the guest's Read FIT _DSM pages carried it;</li>
  *   <li>QMP commands and answers between xl and QEMU (which NVDIMMs a QEMU has);</li>
@@ -234,7 +236,8 @@ public final class Oracles implements Wire.Observer {
                 accepted(call, e.getHypercallRet(), e, touched, out);
             }
             case GUEST_MEM_ACCESS -> {
-                if (!Roles.isGuest(e.getFrom())) return;
+                // A flush (CLWB + SFENCE) neither stores nor loads data.
+                if (!Roles.isGuest(e.getFrom()) || e.getGuestMemAccess().getFlush()) return;
                 pendingAccess.put(e.getFrom() + "#" + e.getTag(), e.getGuestMemAccess());
                 if (e.getGuestMemAccess().getWrite()) onGuestStore(Roles.servedDomain(e.getFrom()), e.getGuestMemAccess());
             }
@@ -257,6 +260,16 @@ public final class Oracles implements Wire.Observer {
                     hostPmem.add(r.start(), r.end());
                     regions.add(r);
                 }
+            }
+            case LAYOUT_BREAK -> {
+                // Dom0's filesystem telling the file's mapper where the pages of the range are now:
+                // the layout changed at this delivery, whatever Xen was or was not told.
+                if (!Roles.isQemu(e.getTo()) || !e.getFrom().equals(Roles.DOM0)) return;
+                LayoutBreak b = e.getLayoutBreak();
+                ExtentMap<Run> f = files.computeIfAbsent(b.getPath(), k -> runs());
+                f.remove(b.getFilePgoff(), b.getNr());
+                for (FileExtent x : b.getNowList()) f.put(x.getFilePgoff(), x.getNr(), new Run(x.getMfn()));
+                for (Layout l : layoutsByPath.getOrDefault(b.getPath(), List.of())) touched.add(new long[] {l.domid(), l.gfn(), l.nr()});
             }
             case DOMAIN_START -> {
                 for (AcpiTableBlob t : e.getDomainStart().getAcpiTablesList()) checkTable(t.getSignature(), t.getData().toByteArray(), e, out);

@@ -46,7 +46,7 @@ public final class TraceFormatter {
             case HYPERCALL_RET -> ret(e.getHypercallRet());
             case DOMAIN_START -> domainStart(e.getDomainStart());
             case IOREQ -> ioreq(e.getIoreq());
-            case IOREQ_DONE -> "ioreq done dom=" + e.getIoreqDone().getDomid() + " data=" + hex(e.getIoreqDone().getData());
+            case IOREQ_DONE -> "ioreq done dom=" + e.getIoreqDone().getDomid() + (e.getIoreqDone().getRc() != 0 ? " rc=" + Errno.name(e.getIoreqDone().getRc()) : "") + (e.getIoreqDone().getBuf().isEmpty() ? " data=" + hex(e.getIoreqDone().getData()) : " " + e.getIoreqDone().getBuf().size() + " bytes");
             case XS_REQUEST -> xs(e.getXsRequest());
             case XS_RESPONSE -> xsResp(e.getXsResponse());
             case XS_WATCH_EVENT -> "XS_WATCH_EVENT " + e.getXsWatchEvent().getPath() + " token=" + e.getXsWatchEvent().getToken();
@@ -68,13 +68,16 @@ public final class TraceFormatter {
             case FILE_STAT_REPLY -> "stat → " + (e.getFileStatReply().getRc() == 0
                     ? "size=" + size(e.getFileStatReply().getSizeBytes()) + " on /dev/" + e.getFileStatReply().getBdev()
                     : Errno.name(e.getFileStatReply().getRc()));
-            case FILE_IO -> (e.getFileIo().getWrite() ? "pwrite " : "pread ") + e.getFileIo().getPath() + " off=" + hex(e.getFileIo().getOffset())
+            case FILE_IO -> (e.getFileIo().getPopulate() ? "write-fault (prealloc) " : e.getFileIo().getWrite() ? "pwrite " : "pread ") + e.getFileIo().getPath() + " off=" + hex(e.getFileIo().getOffset())
                     + " len=" + e.getFileIo().getLen();
             case FILE_IO_REPLY -> "→ " + Errno.name(e.getFileIoReply().getRc());
             case GUEST_MEM_ACCESS -> guestMem(e.getGuestMemAccess());
             case GUEST_IO -> (e.getGuestIo().getWrite() ? "out" : "in") + sizeSuffix(e.getGuestIo().getSize()) + " port " + hex(e.getGuestIo().getPort())
                     + (e.getGuestIo().getWrite() ? " value " + hex(e.getGuestIo().getData()) : "");
             case GUEST_IO_DONE -> "io done data=" + hex(e.getGuestIoDone().getData());
+            case GUEST_COMMAND -> "guest_io " + e.getGuestCommand().getIo().getOp() + " vNVDIMM " + e.getGuestCommand().getIo().getVnvdimm()
+                    + " offset " + hex(e.getGuestCommand().getIo().getOffsetBytes()) + " length " + e.getGuestCommand().getIo().getLengthBytes();
+            case LAYOUT_BREAK -> layoutBreak(e.getLayoutBreak());
             case GUEST_FAULT -> "fault gpa=" + hex(e.getGuestFault().getGpa()) + " " + p2mTypeName(e.getGuestFault().getP2MType())
                     + " " + Errno.name(e.getGuestFault().getRc()) + " " + e.getGuestFault().getReason();
             case GUEST_INTERRUPT -> "interrupt ISA IRQ " + e.getGuestInterrupt().getIsaIrq() + " (GSI " + e.getGuestInterrupt().getGsi() + ") → vCPU0"
@@ -117,6 +120,7 @@ public final class TraceFormatter {
             case READ -> "read spa=" + hex(m.getSpa()) + " len=" + m.getLen() + " by " + who + gpa;
             case WRITE -> "write spa=" + hex(m.getSpa()) + " len=" + m.getData().size() + " by " + who + gpa;
             case FILL -> "fill spa=" + hex(m.getSpa()) + " len=" + size(m.getLen()) + " with " + (m.getFillTag().isEmpty() ? "zeros" : m.getFillTag()) + " by " + who;
+            case FLUSH -> "clwb+sfence spa=" + hex(m.getSpa()) + " len=" + m.getLen() + " by " + who + gpa;
             case UNRECOGNIZED -> "memory access (unknown op)";
         };
     }
@@ -298,9 +302,17 @@ public final class TraceFormatter {
         return "start d" + d.getDomid() + " vcpu0 (hvmloader)";
     }
 
+    private static String layoutBreak(LayoutBreak b) {
+        StringBuilder s = new StringBuilder("layout break (").append(b.getCause()).append(") ").append(b.getPath())
+                .append(" pages ").append(hex(b.getFilePgoff())).append('+').append(b.getNr()).append(" now");
+        if (b.getNowCount() == 0) s.append(" a hole");
+        for (FileExtent x : b.getNowList()) s.append(" [").append(hex(x.getFilePgoff())).append(" → mfn ").append(hex(x.getMfn())).append(" +").append(x.getNr()).append(']');
+        return s.toString();
+    }
+
     private static String ioreq(Ioreq q) {
         return "ioreq " + (q.getType() == IOREQ_TYPE_PIO ? "pio" : "mmio") + (q.getDir() == IOREQ_WRITE ? " write " : " read ")
-                + hex(q.getAddr()) + " size=" + q.getSize() + (q.getDir() == IOREQ_WRITE ? " data=" + hex(q.getData()) : "") + " d" + q.getDomid();
+                + hex(q.getAddr()) + " size=" + q.getSize() + (q.getDir() == IOREQ_WRITE && q.getType() == IOREQ_TYPE_PIO ? " data=" + hex(q.getData()) : "") + " d" + q.getDomid();
     }
 
     private static String xs(XsRequest x) {
@@ -344,6 +356,9 @@ public final class TraceFormatter {
             case XL_CREATE -> "xl create " + a.getXlCreate().getDomain().getName() + ".cfg";
             case NVDIMM_HOTPLUG -> "xl qemu-monitor-command " + a.getNvdimmHotplug().getDomain() + " object_add + device_add nvdimm " + a.getNvdimmHotplug().getFile();
             case NVDIMM_UNPLUG -> "xl qemu-monitor-command " + a.getNvdimmUnplug().getDomain() + " device_del (slot " + a.getNvdimmUnplug().getSlot() + ")";
+            case FS -> org.vnvdimm.sim.run.ScenarioDriver.fsCommand(a.getFs());
+            case GUEST_IO -> "in " + a.getGuestIo().getDomain() + ": " + a.getGuestIo().getOp() + " vNVDIMM " + a.getGuestIo().getVnvdimm()
+                    + " offset " + hex(a.getGuestIo().getOffsetBytes()) + " length " + a.getGuestIo().getLengthBytes();
             case CMD_NOT_SET -> "(empty admin command)";
         };
     }
@@ -360,7 +375,7 @@ public final class TraceFormatter {
     }
 
     private static String guestMem(GuestMemAccess g) {
-        return (g.getWrite() ? "store" : "load") + " gpa=" + hex(g.getGpa()) + " len=" + g.getLen();
+        return (g.getFlush() ? "clwb+sfence" : g.getWrite() ? "store" : "load") + " gpa=" + hex(g.getGpa()) + " len=" + g.getLen();
     }
 
     /** Observations, printed indented under the delivery that produced them. */

@@ -39,9 +39,11 @@ final class Components implements Wire.ComponentFactory {
             case Roles.PLATFORM -> Platform.create(wire, model, ram, media);
             case Roles.XEN -> Xen.create(wire, Xen.Config.of(scenario.getDesign()));
             case Roles.XENSTORED -> org.vnvdimm.dom0.Xenstored.create(wire);
-            case Roles.XL -> org.vnvdimm.dom0.Toolstack.create(wire);
+            case Roles.XL -> org.vnvdimm.dom0.Toolstack.create(wire, "on".equals(scenario.getDesign().getQemuPrealloc()));
             case Roles.DOM0 -> org.vnvdimm.dom0.Dom0Kernel.create(wire, new org.vnvdimm.dom0.Dom0Kernel.Config(seed,
-                    scenario.getDesign().getHotplugReport().isEmpty() ? "before-map" : scenario.getDesign().getHotplugReport()));
+                    scenario.getDesign().getHotplugReport().isEmpty() ? "before-map" : scenario.getDesign().getHotplugReport(),
+                    scenario.getDesign().getInvalidation().isEmpty() ? "none" : scenario.getDesign().getInvalidation(),
+                    scenario.getDesign().getHostKernel().isEmpty() ? "4.15" : scenario.getDesign().getHostKernel()));
             default -> {
                 if (Roles.isQemu(role)) yield org.vnvdimm.qemu.Qemu.create(wire, Roles.servedDomain(role), scenario.getDesign());
                 // The guest learns its workload from xenstore, as xl wrote it from the domain config.

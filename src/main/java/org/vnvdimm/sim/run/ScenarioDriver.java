@@ -112,7 +112,7 @@ public final class ScenarioDriver implements Wire.Driver {
                 if (!d.getQemu().isBlank()) d.clearDeviceModelArgs().addAllDeviceModelArgs(QemuArgs.split(d.getQemu()));
                 yield s.toBuilder().setXlCreate(s.getXlCreate().toBuilder().setCount(0).setDomain(d)).build();
             }
-            case POWER_ON, NDCTL, PMEM_SETUP, MKFS, HOTPLUG_DIMM, NVDIMM_HOTPLUG, NVDIMM_UNPLUG -> s;
+            case POWER_ON, NDCTL, PMEM_SETUP, MKFS, HOTPLUG_DIMM, NVDIMM_HOTPLUG, NVDIMM_UNPLUG, FS, GUEST_IO -> s;
             case CONCURRENTLY -> throw new IllegalArgumentException("a concurrently step inside another");
             case ACTION_NOT_SET -> throw new IllegalArgumentException("a step has no action");
         };
@@ -135,8 +135,25 @@ public final class ScenarioDriver implements Wire.Driver {
             case HOTPLUG_DIMM -> String.format(java.util.Locale.ROOT, "hot-add DIMM handle %#x at spa %#x", s.getHotplugDimm().getHandle(), s.getHotplugDimm().getSpa());
             case NVDIMM_HOTPLUG -> "xl qemu-monitor-command " + s.getNvdimmHotplug().getDomain() + " device_add nvdimm (" + s.getNvdimmHotplug().getFile() + ")";
             case NVDIMM_UNPLUG -> "xl qemu-monitor-command " + s.getNvdimmUnplug().getDomain() + " device_del (slot " + s.getNvdimmUnplug().getSlot() + ")";
+            case FS -> fsCommand(s.getFs());
+            case GUEST_IO -> String.format(java.util.Locale.ROOT, "in %s: %s vNVDIMM %d offset %d length %d", s.getGuestIo().getDomain(), s.getGuestIo().getOp(),
+                    s.getGuestIo().getVnvdimm(), s.getGuestIo().getOffsetBytes(), s.getGuestIo().getLengthBytes());
             case CONCURRENTLY -> "concurrently";
             case ACTION_NOT_SET -> "(none)";
+        };
+    }
+
+    /** An fs step as the admin types it in Dom0. */
+    public static String fsCommand(org.vnvdimm.proto.FsStep f) {
+        String p = f.getPath();
+        return switch (f.getOp()) {
+            case "reflink" -> "cp --reflink=always " + p + " " + f.getTo();
+            case "write" -> String.format(java.util.Locale.ROOT, "pwrite %s offset %d length %d (pattern %d)", p, f.getOffsetBytes(), f.getLengthBytes(), f.getPatternSeed());
+            case "punch_hole" -> String.format(java.util.Locale.ROOT, "fallocate -p -o %d -l %d %s", f.getOffsetBytes(), f.getLengthBytes(), p);
+            case "truncate", "extend" -> String.format(java.util.Locale.ROOT, "truncate -s %d %s", f.getLengthBytes(), p);
+            case "defrag" -> "xfs_fsr -v " + p;
+            case "remount" -> "umount " + p + " && mount -o dax " + p;
+            default -> "fs " + f.getOp() + " " + p;
         };
     }
 
@@ -173,6 +190,8 @@ public final class ScenarioDriver implements Wire.Driver {
             case XL_CREATE -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setXlCreate(s.getXlCreate()));
             case NVDIMM_HOTPLUG -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setNvdimmHotplug(s.getNvdimmHotplug()));
             case NVDIMM_UNPLUG -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setNvdimmUnplug(s.getNvdimmUnplug()));
+            case FS -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setFs(s.getFs()));
+            case GUEST_IO -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setGuestIo(s.getGuestIo()));
             case CONCURRENTLY, ACTION_NOT_SET -> throw new IllegalStateException("step " + p.step() + " cannot be injected as it is");
         };
     }

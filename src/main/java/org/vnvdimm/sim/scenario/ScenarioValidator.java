@@ -54,6 +54,16 @@ public final class ScenarioValidator {
     public static final List<String> HOTPLUG_REPORTS = List.of("before-map", "after-map");
     /** What hvmloader's DSDT has under \_GPE for NVDIMM hotplug: Xen 4.10's (no _E04), or QEMU's _E04. */
     public static final List<String> GUEST_GPES = List.of("xen-4.10", "e04");
+    /** design.invalidation: what tells Xen that Dom0's filesystem moves blocks under a guest. */
+    public static final List<String> INVALIDATIONS = List.of("none", "notifier", "notifier-racy", "refuse");
+    /** design.host_kernel: the Linux whose DAX filesystem behaviour Dom0 follows. */
+    public static final List<String> HOST_KERNELS = List.of("4.15", "6.2");
+    /** design.qemu_prealloc: QEMU's memory-backend prealloc property. */
+    public static final List<String> QEMU_PREALLOCS = List.of("off", "on");
+    public static final List<String> FS_OPS = List.of("reflink", "write", "punch_hole", "truncate", "extend", "defrag", "remount");
+    public static final List<String> GUEST_IO_OPS = List.of("write", "read", "verify", "flush");
+    /** Largest fs write or guest_io range a step may name (the data is generated in memory). */
+    public static final long MAX_IO_BYTES = 64L << 20;
     /** Bound on xl's hotplug_slots (QEMU takes at most 256 memory slots, ACPI_MAX_RAM_SLOTS). */
     public static final int MAX_HOTPLUG_SLOTS = 256;
     public static final List<String> NAMESPACE_MODES = List.of("fsdax", "devdax", "raw");
@@ -130,6 +140,9 @@ public final class ScenarioValidator {
         r.oneOfOrEmpty("design.qemu", s.getDesign().getQemu(), QEMUS);
         r.oneOfOrEmpty("design.hotplug_report", s.getDesign().getHotplugReport(), HOTPLUG_REPORTS);
         r.oneOfOrEmpty("design.guest_gpe", s.getDesign().getGuestGpe(), GUEST_GPES);
+        r.oneOfOrEmpty("design.invalidation", s.getDesign().getInvalidation(), INVALIDATIONS);
+        r.oneOfOrEmpty("design.host_kernel", s.getDesign().getHostKernel(), HOST_KERNELS);
+        r.oneOfOrEmpty("design.qemu_prealloc", s.getDesign().getQemuPrealloc(), QEMU_PREALLOCS);
     }
 
     /**
@@ -527,6 +540,29 @@ public final class ScenarioValidator {
             case NVDIMM_UNPLUG:
                 r.required(p + ".nvdimm_unplug.domain", step.getNvdimmUnplug().getDomain(), "a domain name");
                 return;
+            case FS: {
+                org.vnvdimm.proto.FsStep f = step.getFs();
+                if (!FS_OPS.contains(f.getOp())) r.reject(p + ".fs.op", "one of " + String.join(", ", FS_OPS), f.getOp());
+                r.absolutePath(p + ".fs.path", f.getPath());
+                if (f.getOp().equals("reflink")) r.absolutePath(p + ".fs.to", f.getTo());
+                else if (!f.getTo().isEmpty()) r.reject(p + ".fs.to", "no `to` (only reflink names a second file)", f.getTo());
+                if ((f.getOp().equals("write") || f.getOp().equals("extend")) && f.getLengthBytes() == 0) {
+                    r.reject(p + ".fs.length_bytes", "a length above 0 for " + f.getOp(), u64(f.getLengthBytes()));
+                }
+                if (f.getOp().equals("write") && Long.compareUnsigned(f.getLengthBytes(), MAX_IO_BYTES) > 0) {
+                    r.reject(p + ".fs.length_bytes", "at most 64 MiB for a write", u64(f.getLengthBytes()));
+                }
+                return;
+            }
+            case GUEST_IO: {
+                org.vnvdimm.proto.GuestIoStep g = step.getGuestIo();
+                r.required(p + ".guest_io.domain", g.getDomain(), "a domain name");
+                if (!GUEST_IO_OPS.contains(g.getOp())) r.reject(p + ".guest_io.op", "one of " + String.join(", ", GUEST_IO_OPS), g.getOp());
+                if (g.getLengthBytes() == 0 || Long.compareUnsigned(g.getLengthBytes(), MAX_IO_BYTES) > 0) {
+                    r.reject(p + ".guest_io.length_bytes", "a length from 1 byte to 64 MiB", u64(g.getLengthBytes()));
+                }
+                return;
+            }
             default:
                 break;
         }

@@ -35,7 +35,7 @@ class BuiltinScenariosTest {
             if (n.equals(Scale1000GuestsTest.NAME)) continue;   // its own test class, also in every `mvn verify`
             RunResult r = sim.run(s, s.getSeed());
             if (n.equals(HOTPLUG_NEVER_ANNOUNCED)) {
-                assertEquals(List.of("d1: the last FIT the guest read (at #742) is not QEMU's device list [0x1: 67108864, 0x2: 33554432]: handle 0x2 (slot 1, 33554432 bytes) missing",
+                assertEquals(List.of("d1: the last FIT the guest read (at #724) is not QEMU's device list [0x1: 67108864, 0x2: 33554432]: handle 0x2 (slot 1, 33554432 bytes) missing",
                         "d1: QEMU hot-added 1 vNVDIMM(s), the guest made 0 usable"), r.verdicts().stream().map(v -> v.getDetail()).toList());
             }
             assertTrue(r.passed(), n + ": " + r.summary().getOutcome() + " " + r.verdicts());

@@ -321,12 +321,22 @@ class ScenarioValidatorTest {
         assertEquals("cli: platform.dimms: expected at least one DIMM, got nothing", e.getMessage());
         assertEquals(0, e.line());
         assertEquals(List.of("cli: steps[0]: expected a step with exactly one of the keys power_on, ndctl, pmem_setup, mkfs, file,"
-                + " xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently, got nothing"), e.additional().stream().map(ScenarioException::getMessage).collect(Collectors.toList()));
+                + " xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently, fs, guest_io, got nothing"), e.additional().stream().map(ScenarioException::getMessage).collect(Collectors.toList()));
     }
 
     @Test
     void theValidScenarioPassesOnItsOwn() throws ScenarioException {
         Scenario s = ScenarioLoader.parse(ScenarioTexts.VALID, "t.yaml");
         assertDoesNotThrow(() -> ScenarioValidator.validate(s, "again"));
+    }
+
+    @Test
+    void fsAndGuestIoStepsAreCheckedAtTheirLines() {
+        fails(with("  - power_on:\nexpect:", "  - fs: {op: shred, path: /mnt/pmem0/vm1.img}\nexpect:"), 45, 14, "steps[6].fs.op", "'shred'");
+        fails(with("  - power_on:\nexpect:", "  - fs: {op: punch_hole, path: vm1.img}\nexpect:"), 45, 32, "steps[6].fs.path", "'vm1.img'");
+        fails(with("  - power_on:\nexpect:", "  - fs: {op: write, path: /mnt/pmem0/a, to: /mnt/pmem0/b, length_bytes: 4K}\nexpect:"), 45, 45, "steps[6].fs.to", "'/mnt/pmem0/b'");
+        fails(with("  - power_on:\nexpect:", "  - guest_io: {domain: vm1, op: verify}\nexpect:"), 45, 15, "steps[6].guest_io.length_bytes", "nothing");
+        fails(with("  - power_on:\nexpect:", "  - guest_io: {domain: vm1, op: poke, length_bytes: 4K}\nexpect:"), 45, 33, "steps[6].guest_io.op", "'poke'");
+        fails(with("  discovery: dom0-reports", "  discovery: dom0-reports\n  invalidation: sometimes"), 10, 17, "design.invalidation", "'sometimes'");
     }
 }

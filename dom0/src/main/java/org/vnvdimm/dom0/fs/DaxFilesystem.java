@@ -64,6 +64,8 @@ public final class DaxFilesystem {
         final String path;
         long sizeBytes;
         final ExtentMap<Blocks> map = new ExtentMap<>((l, r) -> l.value().block() + l.length() == r.value().block());
+        /** Pages whose extents are unwritten (fallocate'd, never written through the filesystem): they read as zeros. */
+        final RangeSet unwritten = new RangeSet();
 
         Inode(String path, long sizeBytes) {
             this.path = path;
@@ -235,6 +237,8 @@ public final class DaxFilesystem {
         }
         Inode f = new Inode(path, sizeBytes);
         files.put(path, f);
+        // XFS and ext4 allocate fallocate'd space as unwritten extents: no block is zeroed or marked written.
+        if (nr > 0) f.unwritten.add(0, nr);
         long off = 0;
         for (BlockRun r : runs) {
             f.map.put(off, r.nrBlocks(), new Blocks(r.startBlock()));
@@ -360,6 +364,28 @@ public final class DaxFilesystem {
         }
         if (pos < p1) out.add(new FileRun(pos, p1 - pos, Invalidation.NO_BLOCK));
         return out;
+    }
+
+    /**
+     * A write through the filesystem reached pages [fileOffsetPages, +nrPages): their unwritten
+     * extents are converted (written). Stores through a mapping that never faults on the host (a
+     * guest's p2m) do not get here, so their extents stay unwritten.
+     */
+    public void markWritten(String path, long fileOffsetPages, long nrPages) {
+        Inode f = files.get(path);
+        if (f != null && nrPages > 0) f.unwritten.remove(fileOffsetPages, fileOffsetPages + nrPages);
+    }
+
+    /** The unwritten pages among [fileOffsetPages, +nrPages), as ranges of file pages. */
+    public List<RangeSet.Range> unwritten(String path, long fileOffsetPages, long nrPages) {
+        Inode f = files.get(path);
+        return f == null || nrPages <= 0 ? List.of() : f.unwritten.intersection(fileOffsetPages, fileOffsetPages + nrPages);
+    }
+
+    /** Files with at least one unwritten page (for the trace after a remount). */
+    public long unwrittenPages(String path) {
+        Inode f = files.get(path);
+        return f == null ? 0 : f.unwritten.totalLength();
     }
 
     /** True when the block is referenced by more than one file. */
@@ -556,6 +582,7 @@ public final class DaxFilesystem {
         FsResult<Void> e = checkNew(dst);
         if (e != null) return e.castError();
         Inode d = new Inode(dst, s.sizeBytes);
+        for (RangeSet.Range u : s.unwritten.ranges()) d.unwritten.add(u.start(), u.end());
         for (ExtentMap.Extent<Blocks> x : s.map.extents()) {
             d.map.put(x.start(), x.length(), x.value());
             incRef(x.value().block(), x.length());
@@ -605,6 +632,7 @@ public final class DaxFilesystem {
         }
         if (!inv.isEmpty()) listener.invalidated(seq, List.copyOf(inv));
         for (Move m : moves) {
+            if (m.newBlock() == Invalidation.NO_BLOCK) f.unwritten.remove(m.fileOffsetPages(), m.fileOffsetPages() + m.nrPages());
             if (m.newBlock() == Invalidation.NO_BLOCK) f.map.remove(m.fileOffsetPages(), m.nrPages());
             else f.map.put(m.fileOffsetPages(), m.nrPages(), new Blocks(m.newBlock()));
         }
