@@ -86,6 +86,12 @@ public final class Simulator implements AutoCloseable {
      */
     public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
                          UnaryOperator<Wire.ComponentFactory> substitute) {
+        return run(scenario, seed, traceBin, recorder, substitute, null);
+    }
+
+    /** As above; choice forces which queued message goes next (a replay's recorded order), null for the seeded one. */
+    public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
+                         UnaryOperator<Wire.ComponentFactory> substitute, org.vnvdimm.sim.wire.Scheduler.Choice choice) {
         PlatformModel model = new PlatformModel(scenario.getPlatform());
         Oracles oracles = new Oracles(model);
         ScenarioDriver driver = new ScenarioDriver(scenario);
@@ -99,7 +105,7 @@ public final class Simulator implements AutoCloseable {
         ActorRef<Wire.Command> wire;
         try {
             wire = AskPattern.<SpawnProtocol.Command, ActorRef<Wire.Command>>ask(system,
-                    replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done), name, Props.empty(), replyTo),
+                    replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done, choice), name, Props.empty(), replyTo),
                     Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot start the wire: " + e, e);

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntFunction;
 import org.vnvdimm.proto.Envelope;
 
 /**
@@ -25,10 +26,27 @@ public final class Scheduler {
     // Looked up by sender, then receiver; the order of choice comes from `active`, never from the maps.
     private final Map<String, Map<String, Pair>> pairs = new HashMap<>();
     private final List<Pair> active = new ArrayList<>();
-    private final SplittableRandom rng;
+    private final Choice choice;
+    private final IntFunction<Envelope.Builder> headOf = k -> active.get(k).queue.peekFirst();
     private int queued;
 
-    public Scheduler(long seed) { this.rng = new SplittableRandom(seed); }
+    /**
+     * Which sender/receiver pair delivers next, among n that have something queued; head(i) is the
+     * message pair i would deliver. Seeded by default; a replay forces the recorded order.
+     */
+    public interface Choice {
+        int choose(int n, IntFunction<Envelope.Builder> head);
+    }
+
+    /** The seeded choice every run uses: a pure function of the seed and of n. */
+    public static Choice seeded(long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        return (n, head) -> n == 1 ? 0 : rng.nextInt(n);
+    }
+
+    public Scheduler(long seed) { this(seeded(seed)); }
+
+    public Scheduler(Choice choice) { this.choice = choice; }
 
     /** Queue a message; the builder is the scheduler's until {@link #next()} hands it back. */
     public void enqueue(Envelope.Builder e) {
@@ -49,7 +67,9 @@ public final class Scheduler {
     public Envelope.Builder next() {
         if (queued == 0) throw new IllegalStateException("nothing to deliver");
         int n = active.size();
-        Pair p = active.get(n == 1 ? 0 : rng.nextInt(n));
+        int i = choice.choose(n, headOf);
+        if (i < 0 || i >= n) throw new IllegalStateException("scheduler choice " + i + " out of 0.." + (n - 1));
+        Pair p = active.get(i);
         Envelope.Builder e = p.queue.pollFirst();
         queued--;
         if (p.queue.isEmpty()) {

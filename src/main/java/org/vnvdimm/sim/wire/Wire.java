@@ -92,11 +92,17 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
 
     public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
                                            Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done) {
-        return Behaviors.setup(ctx -> new Wire(ctx, header, factory, driver, observer, recorder, maxDeliveries, done));
+        return create(header, factory, driver, observer, recorder, maxDeliveries, done, null);
+    }
+
+    /** choice: which queued message goes next; null for the seeded choice (a replay passes the recorded order). */
+    public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
+                                           Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done, Scheduler.Choice choice) {
+        return Behaviors.setup(ctx -> new Wire(ctx, header, factory, driver, observer, recorder, maxDeliveries, done, choice));
     }
 
     private Wire(ActorContext<Command> ctx, TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
-                 Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done) {
+                 Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done, Scheduler.Choice choice) {
         super(ctx);
         this.header = header;
         this.factory = factory;
@@ -105,7 +111,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         this.recorder = recorder;
         this.maxDeliveries = maxDeliveries;
         this.done = done;
-        this.scheduler = new Scheduler(header.getSeed());
+        this.scheduler = choice == null ? new Scheduler(header.getSeed()) : new Scheduler(choice);
         this.stepAdapter = ctx.messageAdapter(StepResult.class, Stepped::new);
     }
 
