@@ -36,6 +36,7 @@ public final class JournalRecorder implements Recorder {
     private static final Object DONE = new Object();
 
     private final Future<Journal> journal;
+    private final int batchRecords;
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUED);
     private final CompletableFuture<String> recorded = new CompletableFuture<>();
     private final Thread writer;
@@ -44,8 +45,12 @@ public final class JournalRecorder implements Recorder {
     private long nextSeq = 1;
 
     /** journal: the journal, possibly still opening (it is waited for on the writer thread). */
-    public JournalRecorder(Future<Journal> journal) {
+    public JournalRecorder(Future<Journal> journal) { this(journal, BATCH_RECORDS); }
+
+    /** batchRecords: records per batch (tests use small batches to get many). */
+    public JournalRecorder(Future<Journal> journal, int batchRecords) {
         this.journal = journal;
+        this.batchRecords = batchRecords;
         this.writer = new Thread(this::write, "vnvdimm-journal-writer");
         writer.setDaemon(true);
         writer.start();
@@ -63,7 +68,7 @@ public final class JournalRecorder implements Recorder {
         nextSeq++;
         // Already computed (and cached) by the trace digest, which serialized the record first.
         batchBytes += r.getSerializedSize();
-        if (batch.getRecordsCount() >= BATCH_RECORDS || batchBytes >= BATCH_BYTES) flush();
+        if (batch.getRecordsCount() >= batchRecords || batchBytes >= BATCH_BYTES) flush();
     }
 
     private void flush() {
