@@ -43,17 +43,25 @@ public final class Journal implements AutoCloseable {
     private final JournalSettings settings;
     private final ActorSystem<JournalGuardian.Command> system;
     private final JdbcReadJournal read;
+    /** Held open while the journal is in use (see {@link JournalSettings#prepare}). */
+    private final java.sql.Connection held;
 
-    private Journal(JournalSettings settings) {
+    private Journal(JournalSettings settings, java.sql.Connection held) {
         this.settings = settings;
+        this.held = held;
         this.system = ActorSystem.create(JournalGuardian.create(), "vnvdimm-journal", settings.akkaConfig());
         this.read = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     }
 
     /** Creates the schema if missing and starts the journal's ActorSystem. */
     public static Journal open(JournalSettings settings) throws JournalSettings.Unusable {
-        settings.prepare();
-        return new Journal(settings);
+        java.sql.Connection c = settings.prepare();
+        try {
+            return new Journal(settings, c);
+        } catch (RuntimeException e) {
+            try { c.close(); } catch (java.sql.SQLException ignored) { /* already failing */ }
+            throw e;
+        }
     }
 
     public JournalSettings settings() { return settings; }
@@ -197,6 +205,11 @@ public final class Journal implements AutoCloseable {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             Thread.currentThread().interrupt();
+        }
+        try {
+            held.close();
+        } catch (java.sql.SQLException e) {
+            // closing: nothing left to do with it
         }
     }
 }

@@ -113,8 +113,12 @@ public final class JournalSettings {
 
     public String url() { return url; }
 
-    /** Connects over plain JDBC, creates the schema if missing, and checks the tables are akka-persistence-jdbc 5's. */
-    public void prepare() throws Unusable {
+    /**
+     * Connects over plain JDBC, creates the schema if missing, and checks the tables are akka-persistence-jdbc 5's.
+     * Returns the connection, for the caller to hold while it uses the journal: an H2 database stays
+     * open (and this process its server, if it was first) as long as one connection is.
+     */
+    public Connection prepare() throws Unusable {
         if (kind == Kind.H2) {
             Path mv = Path.of(url.substring("jdbc:h2:file:".length(), url.indexOf(';')) + ".mv.db");
             try {
@@ -125,7 +129,13 @@ public final class JournalSettings {
             if (Files.isDirectory(mv)) throw new Unusable(shown + ": is a directory, not an H2 journal file");
         }
         String script = kind == Kind.H2 ? "h2-schema.sql" : "postgres-schema.sql";
-        try (Connection c = connect(); Statement st = c.createStatement()) {
+        Connection c = null;
+        try {
+            c = connectRetrying();
+        } catch (SQLException e) {
+            throw new Unusable(shown + ": not a usable run journal (akka-persistence-jdbc 5.1.0 schema): " + oneLine(e));
+        }
+        try (Statement st = c.createStatement()) {
             for (int attempt = 0; ; attempt++) {
                 try {
                     for (String sql : statements(script)) st.execute(sql);
@@ -140,8 +150,22 @@ public final class JournalSettings {
             st.executeQuery("SELECT " + String.join(", ", q + "ordering" + q, q + "persistence_id" + q, q + "sequence_number" + q,
                     q + "writer" + q, q + "event_payload" + q, q + "event_ser_id" + q, q + "event_ser_manifest" + q)
                     + " FROM " + q + "event_journal" + q + " WHERE 1 = 0").close();
+            return c;
         } catch (SQLException e) {
+            try { c.close(); } catch (SQLException ignored) { /* already failing */ }
             throw new Unusable(shown + ": not a usable run journal (akka-persistence-jdbc 5.1.0 schema): " + oneLine(e));
+        }
+    }
+
+    /** H2 error 90020 (file locked): another process is opening the file this moment, its server not up yet. */
+    private Connection connectRetrying() throws SQLException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return connect();
+            } catch (SQLException e) {
+                if (kind != Kind.H2 || e.getErrorCode() != 90020 || attempt >= 40) throw e;
+                sleep(100L + 25L * attempt);
+            }
         }
     }
 
