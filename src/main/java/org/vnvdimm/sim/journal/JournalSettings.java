@@ -133,6 +133,11 @@ public final class JournalSettings {
         try {
             c = connectRetrying();
         } catch (SQLException e) {
+            int code = e.getErrorCode();
+            if (kind == Kind.H2 && (code == 90028 || code == 90030 || code == 90048)) {
+                // H2's own words here are "IO Exception: <path>": say what it means.
+                throw new Unusable(shown + ": not a usable run journal: not an H2 2.x database file, or a corrupt one (H2 error " + code + ")");
+            }
             throw new Unusable(shown + ": not a usable run journal (akka-persistence-jdbc 5.1.0 schema): " + oneLine(e));
         }
         try (Statement st = c.createStatement()) {

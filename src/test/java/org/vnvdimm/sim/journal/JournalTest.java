@@ -122,7 +122,7 @@ class JournalTest {
         Path bad = tmp.resolve("bad.mv.db");
         Files.write(bad, "this is not an H2 database\n".repeat(200).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         JournalSettings.Unusable e = assertThrows(JournalSettings.Unusable.class, () -> Journal.open(JournalSettings.resolve("jdbc:h2:file:" + bad)));
-        assertTrue(e.getMessage().startsWith(bad + ": not a usable run journal"), e.getMessage());
+        assertEquals(bad + ": not a usable run journal: not an H2 2.x database file, or a corrupt one (H2 error 90028)", e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
 
         JournalSettings.Unusable url = assertThrows(JournalSettings.Unusable.class, () -> JournalSettings.resolve("mysql://x"));
