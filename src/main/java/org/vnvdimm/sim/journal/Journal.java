@@ -74,7 +74,7 @@ public final class Journal implements AutoCloseable {
         TraceHeader h = started.getHeader();
         String prefix = "run-" + h.getScenario().getName() + "-" + Long.toUnsignedString(h.getSeed()) + "-";
         long n = 0;
-        for (String id : await(read.currentPersistenceIds().filter(id -> id.startsWith(prefix)).runWith(Sink.seq(), system))) {
+        for (String id : idsStartingWith(prefix)) {
             Matcher m = ID.matcher(id);
             if (m.matches() && id.equals(prefix + m.group(3))) n = Math.max(n, Long.parseLong(m.group(3)));
         }
@@ -87,6 +87,26 @@ public final class Journal implements AutoCloseable {
             lastWhy = o.why();
         }
         throw new IllegalStateException("journal " + settings.shown() + ": no free run id after " + prefix + (n + 100) + " (" + lastWhy + ")");
+    }
+
+    /**
+     * The persistence ids with this prefix, over the held JDBC connection: a range scan of the
+     * journal's primary key, where the read journal's currentPersistenceIds would read every id.
+     */
+    private synchronized List<String> idsStartingWith(String prefix) {
+        String q = settings.kind() == JournalSettings.Kind.H2 ? "\"" : "";
+        String like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        List<String> ids = new ArrayList<>();
+        try (java.sql.PreparedStatement st = held.prepareStatement("SELECT DISTINCT " + q + "persistence_id" + q + " FROM " + q + "event_journal" + q
+                + " WHERE " + q + "persistence_id" + q + " LIKE ? ESCAPE '\\'")) {
+            st.setString(1, like);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                while (rs.next()) ids.add(rs.getString(1));
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("journal " + settings.shown() + ": cannot list run ids: " + e.getMessage(), e);
+        }
+        return ids;
     }
 
     public CompletionStage<Done> append(OpenRun run, DeliveriesRecorded batch) {
