@@ -114,6 +114,19 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("vnvdimm run: --out: expected a folder name, got '" + out + "'");
             return Main.EXIT_BAD_INPUT;
         }
+        JournalSettings js = null;
+        if (noJournal && journal != null) {
+            System.err.println("vnvdimm run: --journal and --no-journal exclude each other; give one");
+            return Main.EXIT_BAD_INPUT;
+        }
+        if (!noJournal) {
+            try {
+                js = JournalSettings.resolve(journal);
+            } catch (JournalSettings.Unusable e) {
+                System.err.println("vnvdimm run: " + e.getMessage());
+                return Main.EXIT_BAD_INPUT;
+            }
+        }
         Scenario sc;
         try {
             sc = BuiltinScenarios.resolve(scenario);
@@ -142,15 +155,6 @@ final class RunCommand implements Callable<Integer> {
         }
         Path bin = folder.work().resolve("trace.bin");
         RunResult result;
-        JournalSettings js = null;
-        if (!noJournal) {
-            try {
-                js = JournalSettings.resolve(journal);
-            } catch (JournalSettings.Unusable e) {
-                System.err.println("vnvdimm run: " + e.getMessage());
-                return Main.EXIT_BAD_INPUT;
-            }
-        }
         // The journal starts beside the run (its ActorSystem and database take a moment); the recorder waits for it.
         JournalSettings jsFinal = js;
         CompletableFuture<Journal> opening = js == null ? null : CompletableFuture.supplyAsync(() -> {

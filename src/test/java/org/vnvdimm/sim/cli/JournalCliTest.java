@@ -115,6 +115,20 @@ class JournalCliTest {
     }
 
     @Test
+    void badJournalOptionsAreRefusedBeforeAnythingRuns() throws Exception {
+        Path cwd = tmp.resolve("opts");
+        ChildJvm.Result both = ChildJvm.start(cwd, List.of(), "run", "-q", "--no-journal", "--journal", "jdbc:h2:file:x").await();
+        assertEquals(2, both.exit());
+        assertEquals("vnvdimm run: --journal and --no-journal exclude each other; give one", both.err().strip());
+        ChildJvm.Result bad = ChildJvm.start(cwd, List.of(), "run", "-q", "--journal", "mysql://x").await();
+        assertEquals(2, bad.exit());
+        assertEquals("vnvdimm run: --journal mysql://x: expected jdbc:postgresql://HOST:PORT/DB or jdbc:h2:file:PATH", bad.err().strip());
+        try (var s = Files.list(cwd)) {
+            assertEquals(List.of(), s.toList(), "nothing is made for bad input");
+        }
+    }
+
+    @Test
     void aCorruptJournalIsOneLineAndExit2() throws Exception {
         Path cwd = tmp.resolve("corrupt");
         Files.createDirectories(cwd.resolve("runs"));
