@@ -11,11 +11,14 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.sim.bench.Bench;
+import org.vnvdimm.sim.journal.Journal;
+import org.vnvdimm.sim.journal.JournalRecorder;
+import org.vnvdimm.sim.journal.JournalSettings;
 import org.vnvdimm.sim.run.Simulator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Measure the simulator: wire deliveries/s with recording on, boot runs/s,",
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Measure the simulator: wire deliveries/s with recording on, boot runs/s (also recorded into an H2 journal),",
         "and (--scale) the 1,000-guest, 16 TiB and 64-DIMM hotplug runs in child JVMs capped at -Xmx256m."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--deliveries", defaultValue = "2000000", description = "Deliveries per wire measurement (default ${DEFAULT-VALUE}).")
@@ -83,6 +86,24 @@ final class BenchCommand implements Callable<Integer> {
             Bench.BootResult b = Bench.boots(sim, boot, boots);
             System.out.printf(Locale.ROOT, "boot scenario: %d runs in %.2f s = %.1f runs/s, %,.0f deliveries/s (oracles on), all passed: %s%n",
                     b.runs(), b.seconds(), b.runs() / b.seconds(), b.deliveries() / b.seconds(), b.allPassed());
+            // The same runs, each recorded into the run journal (an H2 file in a temporary folder).
+            Path dir = Files.createTempDirectory("vnvdimm-bench-journal-");
+            try (Journal j = Journal.open(JournalSettings.resolve("jdbc:h2:file:" + dir.resolve("journal")))) {
+                int n = Math.max(1, boots / 4);
+                long t0 = System.nanoTime();
+                boolean ok = true;
+                for (int i = 0; i < n; i++) {
+                    JournalRecorder jr = new JournalRecorder(java.util.concurrent.CompletableFuture.completedFuture(j));
+                    ok &= sim.run(boot, boot.getSeed(), jr).passed();
+                    ok &= !jr.runId().isEmpty();
+                }
+                double secs = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "boot scenario recorded into the journal (H2): %d runs in %.2f s = %.1f runs/s, all passed and recorded: %s%n",
+                        n, secs, n / secs, ok);
+            } finally {
+                for (String f : List.of("journal.mv.db", "journal.trace.db", "journal.lock.db")) Files.deleteIfExists(dir.resolve(f));
+                Files.deleteIfExists(dir);
+            }
         }
         if (explore > 0) {
             System.out.println("explore (independent simulators in parallel, passing runs keep only their trace hash, all oracles on):");
@@ -102,18 +123,23 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "peak heap in this JVM: %d MiB%n", Bench.peakHeapMiB());
         if (scale) {
-            for (String s : List.of("scale-16tib", "scale-1000-guests", "scale-hotplug-64", "scale-hotplug-64-guest")) scaleRun(s);
+            for (String s : List.of("scale-16tib", "scale-1000-guests", "scale-hotplug-64", "scale-hotplug-64-guest")) scaleRun(s, "--no-journal");
+            Path dir = Files.createTempDirectory("vnvdimm-bench-journal-");
+            scaleRun("scale-1000-guests", "--journal", "jdbc:h2:file:" + dir.resolve("journal"));
+            for (String f : List.of("journal.mv.db", "journal.trace.db", "journal.lock.db")) Files.deleteIfExists(dir.resolve(f));
+            Files.deleteIfExists(dir);
         }
         return Main.EXIT_OK;
     }
 
     /** A scale scenario in a fresh JVM with a 256 MiB heap: the bound is the JVM's, the verdict the run's. */
-    private static void scaleRun(String scenario) throws Exception {
+    private static void scaleRun(String scenario, String... journal) throws Exception {
         Path jar = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path out = Files.createTempDirectory("vnvdimm-bench-");
         Path gcLog = Files.createTempFile("vnvdimm-bench-gc-", ".log");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-Xlog:gc:file=" + gcLog, "-Dslf4j.internal.verbosity=ERROR", "-cp", jar.toString(), Main.class.getName(), "run", scenario, "-q", "--out", out.toString());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-Xlog:gc:file=" + gcLog, "-Dslf4j.internal.verbosity=ERROR", "-cp", jar.toString(), Main.class.getName(), "run", scenario, "-q", "--out", out.toString()));
+        cmd.addAll(List.of(journal));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());
@@ -122,7 +148,8 @@ final class BenchCommand implements Callable<Integer> {
         String line = output.lines().filter(l -> l.startsWith("scenario ")).findFirst().orElse(output.strip());
         long peak = peakHeapBeforeGcMiB(gcLog);
         Files.deleteIfExists(gcLog);
-        System.out.printf(Locale.ROOT, "%s with -Xmx256m: exit %d in %.1f s (simulation, trace files and checks), peak heap %s — %s%n", scenario, rc, s,
+        System.out.printf(Locale.ROOT, "%s%s with -Xmx256m: exit %d in %.1f s (simulation, trace files and checks), peak heap %s — %s%n", scenario,
+                journal[0].equals("--no-journal") ? "" : " recorded into the journal (H2)", rc, s,
                 peak < 0 ? "unknown (no GC)" : peak + " MiB (before a GC)", line);
     }
 

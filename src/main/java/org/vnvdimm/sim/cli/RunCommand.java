@@ -14,6 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.vnvdimm.sim.journal.Journal;
+import org.vnvdimm.sim.journal.JournalRecorder;
+import org.vnvdimm.sim.journal.JournalSettings;
 import org.vnvdimm.proto.RunSummary;
 import org.vnvdimm.proto.Scenario;
 import org.vnvdimm.proto.Verdict;
@@ -58,6 +62,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--schedule", paramLabel = "FILE",
             description = "Force the scheduler's choices recorded in FILE (written by explore and shrink); other choices take the default order.")
     String schedule;
+
+    @Option(names = "--journal", paramLabel = "URL",
+            description = "Record the run in this journal: jdbc:postgresql://HOST:PORT/DB or jdbc:h2:file:PATH (default: application.conf's "
+                    + "vnvdimm.journal.url, else the H2 file runs/journal.mv.db).")
+    String journal;
+
+    @Option(names = "--no-journal", description = "Do not record the run in the journal (the run folder is still written).")
+    boolean noJournal;
 
     @Option(names = {"-q", "--quiet"}, description = "Print only the summary, not the trace.")
     boolean quiet;
@@ -111,6 +123,19 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("vnvdimm run: --out: expected a folder name, got '" + out + "'");
             return Main.EXIT_BAD_INPUT;
         }
+        JournalSettings js = null;
+        if (noJournal && journal != null) {
+            System.err.println("vnvdimm run: --journal and --no-journal exclude each other; give one");
+            return Main.EXIT_BAD_INPUT;
+        }
+        if (!noJournal) {
+            try {
+                js = JournalSettings.resolve(journal);
+            } catch (JournalSettings.Unusable e) {
+                System.err.println("vnvdimm run: " + e.getMessage());
+                return Main.EXIT_BAD_INPUT;
+            }
+        }
         Scenario sc;
         try {
             sc = BuiltinScenarios.resolve(scenario);
@@ -149,10 +174,29 @@ final class RunCommand implements Callable<Integer> {
         }
         Path bin = folder.work().resolve("trace.bin");
         RunResult result;
+        // The journal starts beside the run (its ActorSystem and database take a moment); the recorder waits for it.
+        JournalSettings jsFinal = js;
+        CompletableFuture<Journal> opening = js == null ? null : CompletableFuture.supplyAsync(() -> {
+            try {
+                return Journal.open(jsFinal);
+            } catch (JournalSettings.Unusable e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }, r -> { Thread t = new Thread(r, "vnvdimm-journal-open"); t.setDaemon(true); t.start(); });
+        JournalRecorder jr = opening == null ? null : new JournalRecorder(opening);
+        String recordedAs = null;
+        String notRecorded = null;
         // Wall-clock time is measured around the run, for the user; nothing inside the run sees it.
         long t0 = System.nanoTime();
         try (Simulator sim = new Simulator()) {
-            result = sim.run(sc, s, bin, Recorders.none(), java.util.function.UnaryOperator.identity(), forced == null ? null : forced.replay());
+            result = sim.run(sc, s, bin, jr == null ? Recorders.none() : jr, java.util.function.UnaryOperator.identity(), forced == null ? null : forced.replay());
+            if (jr != null) {
+                try {
+                    recordedAs = jr.runId();
+                } catch (IllegalStateException e) {
+                    notRecorded = e.getMessage();
+                }
+            }
         } catch (UncheckedIOException e) {
             // trace.bin could not be written (disk full, folder removed ...): say why, and where the partial run is.
             System.err.println("vnvdimm run: cannot write " + bin + ": " + FileErrors.describe(e.getCause())
@@ -184,8 +228,14 @@ final class RunCommand implements Callable<Integer> {
         List<Path> files = new java.util.ArrayList<>();
         for (String f : RunFolder.FILES) files.add(shown.resolve(f));
         summary(o, sc, s, result, files);
+        if (recordedAs != null) o.println("recorded as " + recordedAs + " in the journal " + js.shown());
         o.printf(Locale.ROOT, "took %.2f s to simulate, %.2f s to write the trace files%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9);
         o.flush();
+        if (opening != null) opening.thenAccept(Journal::close).exceptionally(e -> null).join();
+        if (notRecorded != null) {
+            System.err.println("vnvdimm run: the run was not recorded in the journal: " + notRecorded.replaceFirst("^journal: ", ""));
+            return Main.EXIT_BAD_INPUT;
+        }
         return result.passed() ? Main.EXIT_OK : Main.EXIT_EXPECTATION_FAILED;
     }
 

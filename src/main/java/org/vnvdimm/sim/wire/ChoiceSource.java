@@ -3,8 +3,9 @@ package org.vnvdimm.sim.wire;
 /**
  * Where the scheduler's choices come from: which of the links that have a message waiting
  * delivers next. The default is a seeded uniform choice ({@link #seeded}); exploration plugs in
- * PCT priorities, and a schedule file forces recorded choices. Only called when more than one
- * link has a message waiting.
+ * PCT priorities, a schedule file forces recorded choices, and a replay forces a recorded run's
+ * delivery order. Only called when more than one link has a message waiting, unless
+ * {@link #everyDelivery()} says otherwise.
  */
 public interface ChoiceSource {
     /** The links with a message waiting, in the scheduler's own (deterministic) order. */
@@ -17,10 +18,16 @@ public interface ChoiceSource {
 
         /** The enqueue number of link i's oldest message: lower was sent earlier. */
         long age(int i);
+
+        /** The message link i would deliver (read only). */
+        org.vnvdimm.proto.Envelope.Builder head(int i);
     }
 
     /** Index into links of the link that delivers next. */
     int choose(Links links);
+
+    /** True when choose must also be asked when one link alone has a message (a replay follows every delivery). */
+    default boolean everyDelivery() { return false; }
 
     /** Today's scheduler: uniform among the links, from a SplittableRandom of the seed. */
     static ChoiceSource seeded(long seed) {

@@ -38,6 +38,7 @@ public final class Scheduler {
         @Override public String from(int i) { return active.get(i).from; }
         @Override public String to(int i) { return active.get(i).to; }
         @Override public long age(int i) { return active.get(i).ages.peekFirst(); }
+        @Override public Envelope.Builder head(int i) { return active.get(i).queue.peekFirst(); }
     };
     private int queued;
     private long enqueued;
@@ -73,7 +74,9 @@ public final class Scheduler {
     public Envelope.Builder next() {
         if (queued == 0) throw new IllegalStateException("nothing to deliver");
         int n = active.size();
-        Pair p = active.get(n == 1 ? 0 : choices.choose(links));
+        int i = n == 1 && !choices.everyDelivery() ? 0 : choices.choose(links);
+        if (i < 0 || i >= n) throw new IllegalStateException("scheduler choice " + i + " out of 0.." + (n - 1));
+        Pair p = active.get(i);
         Envelope.Builder e = p.queue.pollFirst();
         p.ages.pollFirst();
         queued--;
