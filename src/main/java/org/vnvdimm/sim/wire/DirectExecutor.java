@@ -36,6 +36,8 @@ public final class DirectExecutor implements Wire.Host {
             pendingMessage = null;
             try {
                 kit.run(e);
+                adopt(kit);
+                runChildren();
             } catch (RuntimeException | Error ex) {
                 // ComponentBehavior turns a handler's exception into a crash answer; what escapes
                 // it stops the actor, as under Akka, and the wire sees it stop while handling.
@@ -66,7 +68,38 @@ public final class DirectExecutor implements Wire.Host {
     @Override
     public Object spawn(Behavior<Envelope> behavior, String name) {
         ActorSystemStub stub = STUB.get();
-        return new BehaviorTestKitImpl<>(stub, stub.path().$div(name).withUid(1), behavior);
+        BehaviorTestKitImpl<Envelope> kit = new BehaviorTestKitImpl<>(stub, stub.path().$div(name).withUid(1), behavior);
+        adopt(kit);
+        return kit;
+    }
+
+    /**
+     * Actors a component spawned itself (a test's wrapper that taps a component's answers spawns
+     * one): under BehaviorTestKit they do not run on their own, so the executor runs their
+     * mailboxes, in the order they were spawned, until nothing is left, before the wire goes on.
+     */
+    private final java.util.List<BehaviorTestKit<?>> children = new java.util.ArrayList<>();
+
+    private void adopt(BehaviorTestKit<?> kit) {
+        if (!kit.hasEffects()) return;
+        for (akka.actor.testkit.typed.Effect ef : kit.getAllEffects()) {
+            if (ef instanceof akka.actor.testkit.typed.Effect.Spawned<?> sp) children.add(kit.childTestKit(sp.ref()));
+            else if (ef instanceof akka.actor.testkit.typed.Effect.SpawnedAnonymous<?> sp) children.add(kit.childTestKit(sp.ref()));
+        }
+    }
+
+    private void runChildren() {
+        for (boolean again = !children.isEmpty(); again; ) {
+            again = false;
+            for (int i = 0; i < children.size(); i++) {
+                BehaviorTestKit<?> c = children.get(i);
+                while (c.isAlive() && c.selfInbox().hasMessages()) {
+                    c.runOne();
+                    adopt(c);
+                    again = true;
+                }
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
