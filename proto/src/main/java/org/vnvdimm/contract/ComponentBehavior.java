@@ -171,6 +171,8 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
 
     /** String.format(Locale.ROOT, fmt, args), without a new Formatter per call. */
     public static String format(String fmt, Object... args) {
+        String quick = quickFormat(fmt, args);
+        if (quick != null) return quick;
         Fmt f = FORMATTER.get();
         // an argument whose toString formats again gets its own Formatter
         if (f.busy) return String.format(Locale.ROOT, fmt, args);
@@ -183,6 +185,58 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
             f.busy = false;
             if (f.out.capacity() > 1 << 16) FORMATTER.remove();
         }
+    }
+
+    /**
+     * The conversions the components' console lines use (%d, %s, %x, %#x, %0Nx, %%, %n) on ints,
+     * longs and plain objects, written as Formatter writes them under Locale.ROOT; null for
+     * anything else (other flags, widths or types, a missing argument), which Formatter then does.
+     * Formatter parses the format with a regex on every call: most of a console line's cost.
+     */
+    static String quickFormat(String fmt, Object[] args) {
+        StringBuilder out = new StringBuilder(fmt.length() + 32);
+        int arg = 0;
+        int n = fmt.length();
+        for (int i = 0; i < n; i++) {
+            char c = fmt.charAt(i);
+            if (c != '%') { out.append(c); continue; }
+            if (++i >= n) return null;
+            c = fmt.charAt(i);
+            boolean alt = false;
+            int zeroWidth = 0;
+            if (c == '%') { out.append('%'); continue; }
+            if (c == 'n') { out.append(System.lineSeparator()); continue; }
+            if (c == '#') { alt = true; if (++i >= n) return null; c = fmt.charAt(i); }
+            else if (c == '0') {
+                while (++i < n && fmt.charAt(i) >= '0' && fmt.charAt(i) <= '9') zeroWidth = zeroWidth * 10 + (fmt.charAt(i) - '0');
+                if (i >= n || zeroWidth == 0) return null;
+                c = fmt.charAt(i);
+                if (c != 'x') return null;
+            }
+            if (args == null || arg >= args.length) return null;
+            Object v = args[arg++];
+            switch (c) {
+                case 'd' -> {
+                    if (alt || !(v instanceof Integer || v instanceof Long)) return null;
+                    out.append(((Number) v).longValue());
+                }
+                case 'x' -> {
+                    String hex;
+                    if (v instanceof Integer iv) hex = Integer.toHexString(iv);
+                    else if (v instanceof Long lv) hex = Long.toHexString(lv);
+                    else return null;
+                    if (alt) out.append("0x");
+                    for (int pad = zeroWidth - hex.length(); pad > 0; pad--) out.append('0');
+                    out.append(hex);
+                }
+                case 's' -> {
+                    if (alt || v instanceof java.util.Formattable) return null;
+                    out.append(v);
+                }
+                default -> { return null; }
+            }
+        }
+        return out.toString();
     }
 
     /** A message this component refuses (malformed, out of protocol); logged, never thrown at the wire. */
