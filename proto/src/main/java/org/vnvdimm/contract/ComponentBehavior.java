@@ -156,7 +156,87 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
     protected void observe(Observation o) { step.addObserved(o); }
 
     protected void log(String fmt, Object... args) {
-        observe(Observation.newBuilder().setLog(Log.newBuilder().setText(String.format(Locale.ROOT, fmt, args))).build());
+        observe(Observation.newBuilder().setLog(Log.newBuilder().setText(format(fmt, args))).build());
+    }
+
+    // String.format builds a Formatter, and with it Locale.ROOT's DecimalFormatSymbols, per call:
+    // a few percent of a run. One Formatter per thread, same Locale.ROOT output.
+    private static final class Fmt {
+        final StringBuilder out = new StringBuilder();
+        final java.util.Formatter formatter = new java.util.Formatter(out, Locale.ROOT);
+        boolean busy;
+    }
+
+    private static final ThreadLocal<Fmt> FORMATTER = ThreadLocal.withInitial(Fmt::new);
+
+    /** String.format(Locale.ROOT, fmt, args), without a new Formatter per call. */
+    public static String format(String fmt, Object... args) {
+        String quick = quickFormat(fmt, args);
+        if (quick != null) return quick;
+        Fmt f = FORMATTER.get();
+        // an argument whose toString formats again gets its own Formatter
+        if (f.busy) return String.format(Locale.ROOT, fmt, args);
+        f.busy = true;
+        try {
+            f.out.setLength(0);
+            f.formatter.format(fmt, args);
+            return f.out.toString();
+        } finally {
+            f.busy = false;
+            if (f.out.capacity() > 1 << 16) FORMATTER.remove();
+        }
+    }
+
+    /**
+     * The conversions the components' console lines use (%d, %s, %x, %#x, %0Nx, %%, %n) on ints,
+     * longs and plain objects, written as Formatter writes them under Locale.ROOT; null for
+     * anything else (other flags, widths or types, a missing argument), which Formatter then does.
+     * Formatter parses the format with a regex on every call: most of a console line's cost.
+     */
+    static String quickFormat(String fmt, Object[] args) {
+        StringBuilder out = new StringBuilder(fmt.length() + 32);
+        int arg = 0;
+        int n = fmt.length();
+        for (int i = 0; i < n; i++) {
+            char c = fmt.charAt(i);
+            if (c != '%') { out.append(c); continue; }
+            if (++i >= n) return null;
+            c = fmt.charAt(i);
+            boolean alt = false;
+            int zeroWidth = 0;
+            if (c == '%') { out.append('%'); continue; }
+            if (c == 'n') { out.append(System.lineSeparator()); continue; }
+            if (c == '#') { alt = true; if (++i >= n) return null; c = fmt.charAt(i); }
+            else if (c == '0') {
+                while (++i < n && fmt.charAt(i) >= '0' && fmt.charAt(i) <= '9') zeroWidth = zeroWidth * 10 + (fmt.charAt(i) - '0');
+                if (i >= n || zeroWidth == 0) return null;
+                c = fmt.charAt(i);
+                if (c != 'x') return null;
+            }
+            if (args == null || arg >= args.length) return null;
+            Object v = args[arg++];
+            switch (c) {
+                case 'd' -> {
+                    if (alt || !(v instanceof Integer || v instanceof Long)) return null;
+                    out.append(((Number) v).longValue());
+                }
+                case 'x' -> {
+                    String hex;
+                    if (v instanceof Integer iv) hex = Integer.toHexString(iv);
+                    else if (v instanceof Long lv) hex = Long.toHexString(lv);
+                    else return null;
+                    if (alt) out.append("0x");
+                    for (int pad = zeroWidth - hex.length(); pad > 0; pad--) out.append('0');
+                    out.append(hex);
+                }
+                case 's' -> {
+                    if (alt || v instanceof java.util.Formattable) return null;
+                    out.append(v);
+                }
+                default -> { return null; }
+            }
+        }
+        return out.toString();
     }
 
     /** A message this component refuses (malformed, out of protocol); logged, never thrown at the wire. */

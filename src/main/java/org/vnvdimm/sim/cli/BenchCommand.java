@@ -107,17 +107,21 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (explore > 0) {
             System.out.println("explore (independent simulators in parallel, passing runs keep only their trace hash, all oracles on):");
-            for (String[] c : new String[][] {{"boot", "0"}, {"two-guests", "0"}, {"boot", "3"}}) {
+            String saved = System.getProperty("vnvdimm.executor");
+            // The direct executor (the default) for all three, then boot on the actor executor for comparison.
+            for (String[] c : new String[][] {{"boot", "0", "direct"}, {"two-guests", "0", "direct"}, {"boot", "3", "direct"}, {"boot", "0", "actors"}}) {
                 Scenario s = BuiltinScenarios.resolve(c[0]);
                 int k = Integer.parseInt(c[1]);
+                System.setProperty("vnvdimm.executor", c[2]);
                 new org.vnvdimm.sim.explore.Explorer(new org.vnvdimm.sim.explore.Explorer.Options(s, Math.max(2, explore / 4),
                         org.vnvdimm.sim.explore.Explorer.Strategy.RANDOM, 2, k, 2, false, 0, 1000, null)).run(null);   // warm-up
                 var r = new org.vnvdimm.sim.explore.Explorer(new org.vnvdimm.sim.explore.Explorer.Options(s, explore,
                         org.vnvdimm.sim.explore.Explorer.Strategy.RANDOM, 2, k, 2, false, 0, 1, null)).run(null);
-                System.out.printf(Locale.ROOT, "  %s%s: %,d runs in %.2f s = %,.1f runs/s (%,.0f deliveries/s), %,.1f runs per CPU-second, %d failing%n", c[0],
-                        k > 0 ? " + random:" + k + " faults" : "", r.runs(), r.seconds(), r.runsPerSecond(), r.deliveries() / r.seconds(),
+                System.out.printf(Locale.ROOT, "  %s%s, %s executor: %,d runs in %.2f s = %,.1f runs/s (%,.0f deliveries/s), %,.1f runs per CPU-second, %d failing%n", c[0],
+                        k > 0 ? " + random:" + k + " faults" : "", c[2], r.runs(), r.seconds(), r.runsPerSecond(), r.deliveries() / r.seconds(),
                         r.runsPerCpuSecond(), r.failures().size());
             }
+            if (saved == null) System.clearProperty("vnvdimm.executor"); else System.setProperty("vnvdimm.executor", saved);
             System.out.printf(Locale.ROOT, "  (load average %.1f on %d cores while measuring)%n",
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
         }

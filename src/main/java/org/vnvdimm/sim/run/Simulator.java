@@ -34,8 +34,11 @@ import org.vnvdimm.sim.wire.Faults;
 import org.vnvdimm.sim.wire.Wire;
 
 /**
- * Runs scenarios: one ActorSystem, reused across runs; each run is a fresh wire actor with fresh
- * components. Inside a run nothing depends on wall-clock time or thread timing.
+ * Runs scenarios: each run is a fresh wire with fresh components. Two executors drive the same
+ * component behaviours and give the same trace: {@link Executor#DIRECT} (default) runs them on the
+ * calling thread ({@link org.vnvdimm.sim.wire.DirectExecutor}); {@link Executor#ACTORS} runs the
+ * wire and each component as actors in one ActorSystem, reused across runs. Inside a run nothing
+ * depends on wall-clock time or thread timing.
  */
 public final class Simulator implements AutoCloseable {
     public static final String CODE_VERSION = org.vnvdimm.sim.record.CodeVersion.id();
@@ -44,12 +47,31 @@ public final class Simulator implements AutoCloseable {
     /** Real-time guard around a run: only ever hit by a bug (a component that stops answering). */
     static final Duration RUN_GUARD = Duration.ofMinutes(30);
 
+    /** What drives the component behaviours. */
+    public enum Executor { DIRECT, ACTORS }
+
+    private final Executor executor;
     private final ActorSystem<SpawnProtocol.Command> system;
     private int runs;
 
-    public Simulator() {
-        system = ActorSystem.create(SpawnProtocol.create(), "vnvdimm", akkaConfig());
+    /** The executor the system property vnvdimm.executor names (direct or actors; direct when unset). */
+    public Simulator() { this(defaultExecutor()); }
+
+    public Simulator(Executor executor) {
+        this.executor = executor;
+        system = executor == Executor.ACTORS ? ActorSystem.create(SpawnProtocol.create(), "vnvdimm", akkaConfig()) : null;
     }
+
+    public static Executor defaultExecutor() {
+        String p = System.getProperty("vnvdimm.executor", "direct");
+        return switch (p) {
+            case "direct" -> Executor.DIRECT;
+            case "actors" -> Executor.ACTORS;
+            default -> throw new IllegalArgumentException("vnvdimm.executor: expected direct or actors, got '" + p + "'");
+        };
+    }
+
+    public Executor executor() { return executor; }
 
     /** One dispatcher thread or two: the wire delivers one message at a time anyway. */
     public static Config akkaConfig() {
@@ -121,16 +143,13 @@ public final class Simulator implements AutoCloseable {
         FaultPlan faults = scenario.getFaultsCount() == 0 ? null : new FaultPlan(scenario.getFaultsList(), seed);
         ChoiceSource source = choices != null ? choices : ChoiceSource.seeded(seed);
         String name = "run-" + (runs++);
-        ActorRef<Wire.Command> wire;
-        try {
-            wire = AskPattern.<SpawnProtocol.Command, ActorRef<Wire.Command>>ask(system,
-                    replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done, source,
-                            faults == null ? Faults.NONE : faults), name, Props.empty(), replyTo),
-                    Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException | ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot start the wire: " + e, e);
+        Faults f = faults == null ? Faults.NONE : faults;
+        if (executor == Executor.DIRECT) {
+            org.vnvdimm.sim.wire.DirectExecutor.run(host -> new Wire(host, header, components, driver, oracles, rec, max, done, source, f));
+            if (!done.isDone()) done.completeExceptionally(new IllegalStateException("wire protocol: the run stopped before its end"));
+        } else {
+            runOnActors(name, header, components, driver, oracles, rec, max, done, source, f);
         }
-        wire.tell(new Wire.Start());
         Wire.Outcome o;
         try {
             o = done.get(RUN_GUARD.toSeconds(), TimeUnit.SECONDS);
@@ -139,6 +158,26 @@ public final class Simulator implements AutoCloseable {
         } catch (InterruptedException | TimeoutException e) {
             throw new IllegalStateException("run did not finish within " + RUN_GUARD + ": " + e, e);
         }
+        return finish(scenario, seed, recorder, oracles, driver, faults, digest, fp, o);
+    }
+
+    private void runOnActors(String name, TraceHeader header, Wire.ComponentFactory components, ScenarioDriver driver,
+                             Oracles oracles, Recorder rec, long max, CompletableFuture<Wire.Outcome> done,
+                             ChoiceSource source, Faults faults) {
+        ActorRef<Wire.Command> wire;
+        try {
+            wire = AskPattern.<SpawnProtocol.Command, ActorRef<Wire.Command>>ask(system,
+                    replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done, source,
+                            faults), name, Props.empty(), replyTo),
+                    Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot start the wire: " + e, e);
+        }
+        wire.tell(new Wire.Start());
+    }
+
+    private RunResult finish(Scenario scenario, long seed, Recorder recorder, Oracles oracles, ScenarioDriver driver, FaultPlan faults,
+                             DigestRecorder digest, org.vnvdimm.sim.record.FingerprintRecorder fp, Wire.Outcome o) {
         driver.end();
         RunSummary.Builder s = RunSummary.newBuilder().setDeliveries(o.deliveries()).setVtimeNs(o.vtimeNs())
                 .addAllVerdicts(oracles.verdicts()).setVerdictsFolded(oracles.folded()).setVerdictsDropped(oracles.dropped())
@@ -220,6 +259,7 @@ public final class Simulator implements AutoCloseable {
 
     @Override
     public void close() {
+        if (system == null) return;
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -2,11 +2,6 @@ package org.vnvdimm.sim.wire;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
-import akka.actor.typed.Terminated;
-import akka.actor.typed.javadsl.AbstractBehavior;
-import akka.actor.typed.javadsl.ActorContext;
-import akka.actor.typed.javadsl.Behaviors;
-import akka.actor.typed.javadsl.Receive;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,8 +21,12 @@ import org.vnvdimm.sim.record.Recorder;
  * message (seq, Lamport clock, cause, virtual time), records it, lets the oracles look after each
  * delivery, and delivers the next message only when the previous receiver has answered with its
  * StepResult. The next message is chosen by the seeded {@link Scheduler}.
+ *
+ * <p>The wire's logic is plain Java; a {@link Host} runs the components. {@link WireActor} hosts
+ * them as Akka actors (the wire an actor too); {@link DirectExecutor} runs the same behaviours on
+ * the calling thread, one delivery at a time. Both give the same trace.
  */
-public final class Wire extends AbstractBehavior<Wire.Command> {
+public final class Wire {
     public sealed interface Command {}
 
     /** Begin the run. */
@@ -71,6 +70,22 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
 
     public record Outcome(long deliveries, long vtimeNs, boolean stepBoundHit) {}
 
+    /**
+     * What runs the components. A handle stands for one incarnation of a role; the host answers
+     * each {@link #deliver} by handing the component's StepResult to {@link Wire#stepped}.
+     */
+    public interface Host {
+        /** The address components answer their StepResults to. */
+        ActorRef<StepResult> stepRef();
+
+        /** Start a component under a unique name; returns its handle. */
+        Object spawn(Behavior<Envelope> behavior, String name);
+
+        void deliver(Object handle, Envelope e);
+
+        void stop(Object handle);
+    }
+
     public static final String ADMIN = "admin";
 
     private final ComponentFactory factory;
@@ -80,7 +95,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     private final TraceHeader header;
     private final long maxDeliveries;
     private final CompletableFuture<Outcome> done;
-    private final ActorRef<StepResult> stepAdapter;
+    private final Host host;
 
     private final Scheduler scheduler;
     private final Faults faults;
@@ -95,7 +110,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     /** Fault notes that took effect between deliveries; they go on the next record. */
     private final List<Observation> pendingNotes = new ArrayList<>();
     /** Role of each spawned actor (a restarted role's incarnation has its own actor name). */
-    private final Map<ActorRef<?>, String> roleOf = new HashMap<>();
+    private final Map<Object, String> roleOf = new HashMap<>();
     private final Map<String, Integer> incarnations = new HashMap<>();
     /** A role restarted after dying at this seq: what was sent to it by then was lost with its connections. */
     private final Map<String, Long> lostUpTo = new HashMap<>();
@@ -105,7 +120,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     private Faults.Action killSenderAfter;
     private boolean hostDown;
     // Lookups by role only; never iterated.
-    private final Map<String, ActorRef<Envelope>> actors = new HashMap<>();
+    private final Map<String, Object> actors = new HashMap<>();
     private final Map<String, Long> clocks = new HashMap<>();
     /** Roles whose component crashed or stopped: the seq where it happened. */
     private final Map<String, Long> dead = new HashMap<>();
@@ -123,7 +138,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
     public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
                                            Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done,
                                            ChoiceSource choices, Faults faults) {
-        return Behaviors.setup(ctx -> new Wire(ctx, header, factory, driver, observer, recorder, maxDeliveries, done, choices, faults));
+        return WireActor.create(host -> new Wire(host, header, factory, driver, observer, recorder, maxDeliveries, done, choices, faults));
     }
 
     private static final class Held {
@@ -143,9 +158,10 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         }
     }
 
-    private Wire(ActorContext<Command> ctx, TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
-                 Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done, ChoiceSource choices, Faults faults) {
-        super(ctx);
+    /** A wire whose components host runs; drive it with {@link #start}, {@link #stepped} and {@link #terminated}. */
+    public Wire(Host host, TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
+                Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done, ChoiceSource choices, Faults faults) {
+        this.host = host;
         this.header = header;
         this.factory = factory;
         this.driver = driver;
@@ -155,22 +171,13 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         this.done = done;
         this.scheduler = new Scheduler(choices);
         this.faults = faults;
-        this.stepAdapter = ctx.messageAdapter(StepResult.class, Stepped::new);
     }
 
-    @Override
-    public Receive<Command> createReceive() {
-        return newReceiveBuilder()
-                .onMessage(Start.class, s -> { start(); return next(); })
-                .onMessage(Stepped.class, s -> { stepped(s.result()); return next(); })
-                .onSignal(Terminated.class, t -> { crashed(t); return next(); })
-                .build();
-    }
+    /** The run is over (ended or failed); a finished wire's host stops every component. */
+    public boolean finished() { return finished; }
 
-    /** A finished wire stops, and with it every component it spawned. */
-    private Behavior<Command> next() { return finished ? Behaviors.stopped() : this; }
-
-    private void start() {
+    /** Begin the run. */
+    public void start() {
         recorder.begin(header);
         advance();
     }
@@ -182,7 +189,8 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         scheduler.enqueue(b.setFrom(sender).setLamport(clock).setCause(cause));
     }
 
-    private void stepped(StepResult r) {
+    /** The component handling the message in flight answered. */
+    public void stepped(StepResult r) {
         if (finished) return;
         Envelope e = inFlight;
         if (e == null || r.getHandledSeq() != e.getSeq() || !r.getRole().equals(e.getTo())) {
@@ -339,7 +347,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
                 record(e, r.getObservedList(), observer.afterDelivery(e, r));
                 continue;
             }
-            ActorRef<Envelope> target = hostDown ? null : actorFor(e.getTo());
+            Object target = hostDown ? null : actorFor(e.getTo());
             if (target == null) {
                 Long diedAt = dead.get(e.getTo());
                 String why = hostDown ? "wire: the host is down; message dropped"
@@ -350,7 +358,7 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
                 continue;
             }
             inFlight = e;
-            target.tell(e);
+            host.deliver(target, e);
             return;
         }
     }
@@ -364,25 +372,24 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         return b.setSeq(seq).setVtimeNs(vtimeNs).build();
     }
 
-    private ActorRef<Envelope> actorFor(String role) {
-        ActorRef<Envelope> ref = actors.get(role);
+    private Object actorFor(String role) {
+        Object ref = actors.get(role);
         if (ref != null || actors.containsKey(role)) return ref;
-        Behavior<Envelope> b = factory.create(role, stepAdapter);
+        Behavior<Envelope> b = factory.create(role, host.stepRef());
         if (b != null) {
             int n = incarnations.merge(role, 1, Integer::sum);
-            ref = getContext().spawn(b, n == 1 ? role : role + "~" + n);
+            ref = host.spawn(b, n == 1 ? role : role + "~" + n);
             roleOf.put(ref, role);
-            getContext().watch(ref);
         }
         actors.put(role, ref);
         return ref;
     }
 
-    /** A component actor terminated: after its crash answer (already dead), or on its own. */
-    private void crashed(Terminated t) {
+    /** A component terminated: after its crash answer (already dead), or on its own. */
+    public void terminated(Object handle) {
         if (finished) return;
-        String role = roleOf.remove(t.getRef());
-        if (role == null || dead.containsKey(role) || actors.get(role) == null || !actors.get(role).equals(t.getRef())) return;
+        String role = roleOf.remove(handle);
+        if (role == null || dead.containsKey(role) || actors.get(role) == null || !actors.get(role).equals(handle)) return;
         dead.put(role, seq);
         actors.put(role, null);
         if (inFlight != null && inFlight.getTo().equals(role)) {
@@ -439,18 +446,18 @@ public final class Wire extends AbstractBehavior<Wire.Command> {
         }
         if (role.equals(org.vnvdimm.contract.Roles.DOM0)) {
             hostDown = true;
-            for (Map.Entry<String, ActorRef<Envelope>> a : actors.entrySet()) {
+            for (Map.Entry<String, Object> a : actors.entrySet()) {
                 if (a.getValue() == null) continue;
                 killed.add(a.getKey());
                 dead.put(a.getKey(), seq);
-                getContext().stop(a.getValue());
+                host.stop(a.getValue());
             }
             for (String r : new ArrayList<>(actors.keySet())) actors.put(r, null);
             for (Held h : held) h.cancelled = true;
             return;
         }
-        ActorRef<Envelope> ref = actors.get(role);
-        if (ref != null) getContext().stop(ref);
+        Object ref = actors.get(role);
+        if (ref != null) host.stop(ref);
         Map<Long, Held> ts = timers.remove(role);
         if (ts != null) for (Held h : ts.values()) h.cancelled = true;
         killed.add(role);

@@ -117,8 +117,22 @@ public final class QemuOptions {
 
     /** Parses an argv list (a leading program name such as "qemu-system-x86_64" is skipped). */
     public static QemuConfig parse(List<String> argv) {
-        return new Run(argv).run();
+        // QemuConfig is immutable and a pure function of argv; every run's QEMU parses the same few
+        // command lines, so successful parses are kept (a bad one is parsed, and refused, each time).
+        List<String> key = List.copyOf(argv);
+        QemuConfig kept = PARSED.get(key);
+        if (kept == null) {
+            kept = new Run(key).run();
+            PARSED.put(key, kept);
+        }
+        return kept;
     }
+
+    /** Bounded: the most recently used command lines only. */
+    private static final java.util.Map<List<String>, QemuConfig> PARSED = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override protected boolean removeEldestEntry(java.util.Map.Entry<List<String>, QemuConfig> eldest) { return size() > 64; }
+            });
 
     private record Opt(String name, String arg) {
         String text() {

@@ -101,6 +101,26 @@ public final class SsdtBuilder {
      * @param trap     where the DSM trap register lives
      */
     public static byte[] build(int slots, String oemId, long memaAddr, Trap trap) {
+        // A pure function of its arguments, built once per boot of every run: explore's runs share
+        // a few shapes, so the bytes are kept (copies handed out; a bad argument still throws).
+        Key key = new Key(slots, oemId, memaAddr, trap);
+        byte[] kept = BUILT.get(key);
+        if (kept == null) {
+            kept = buildNew(slots, oemId, memaAddr, trap);
+            BUILT.put(key, kept);
+        }
+        return kept.clone();
+    }
+
+    private record Key(int slots, String oemId, long memaAddr, Trap trap) {}
+
+    /** Bounded: the most recently used tables only. */
+    private static final java.util.Map<Key, byte[]> BUILT = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override protected boolean removeEldestEntry(java.util.Map.Entry<Key, byte[]> eldest) { return size() > 64; }
+            });
+
+    private static byte[] buildNew(int slots, String oemId, long memaAddr, Trap trap) {
         if (slots < 1 || slots > MAX_SLOTS) {
             throw new IllegalArgumentException("slots=" + slots + ": the NVDIMM SSDT needs 1.." + MAX_SLOTS
                     + " memory slots (QEMU emits no NVDIMM SSDT for slots=0 and refuses more than "

@@ -1,0 +1,114 @@
+package org.vnvdimm.sim.wire;
+
+import akka.actor.testkit.typed.javadsl.BehaviorTestKit;
+import akka.actor.testkit.typed.javadsl.TestInbox;
+import akka.actor.testkit.typed.internal.ActorSystemStub;
+import akka.actor.testkit.typed.internal.BehaviorTestKitImpl;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import org.vnvdimm.proto.Envelope;
+import org.vnvdimm.proto.StepResult;
+
+/**
+ * The direct executor: runs the components' Akka behaviours on the calling thread with Akka's own
+ * synchronous {@link BehaviorTestKit}, one delivery at a time, instead of through two mailboxes
+ * and a dispatcher per delivery. The wire decides the order exactly as under {@link WireActor};
+ * a component's StepResult lands in a {@link TestInbox} and goes straight back to the wire, so
+ * both executors give the same trace.
+ */
+public final class DirectExecutor implements Wire.Host {
+    private final TestInbox<StepResult> answers = TestInbox.create("wire");
+    private BehaviorTestKit<Envelope> pending;
+    private Envelope pendingMessage;
+
+    /** Run the wire built on this executor to its end, on this thread. */
+    public static void run(java.util.function.Function<Wire.Host, Wire> build) {
+        DirectExecutor x = new DirectExecutor();
+        x.drive(build.apply(x));
+    }
+
+    private void drive(Wire wire) {
+        wire.start();
+        while (pending != null && !wire.finished()) {
+            BehaviorTestKit<Envelope> kit = pending;
+            Envelope e = pendingMessage;
+            pending = null;
+            pendingMessage = null;
+            try {
+                kit.run(e);
+                adopt(kit);
+                runChildren();
+            } catch (RuntimeException | Error ex) {
+                // ComponentBehavior turns a handler's exception into a crash answer; what escapes
+                // it stops the actor, as under Akka, and the wire sees it stop while handling.
+                if (!answers.hasMessages()) {
+                    wire.terminated(kit);
+                    continue;
+                }
+            }
+            if (answers.hasMessages()) {
+                wire.stepped(answers.receiveMessage());
+            } else if (!kit.isAlive()) {
+                wire.terminated(kit);
+            } else {
+                wire.stepped(StepResult.newBuilder().setHandledSeq(-1).setRole("?").build());
+            }
+        }
+    }
+
+    @Override public ActorRef<StepResult> stepRef() { return answers.getRef(); }
+
+    /**
+     * BehaviorTestKit.create builds a new stub ActorSystem (settings parsed from config) for every
+     * kit; one stub per thread serves all kits of all runs on it (the stub holds no run state).
+     */
+    private static final ThreadLocal<ActorSystemStub> STUB = ThreadLocal.withInitial(
+            () -> new ActorSystemStub("direct", BehaviorTestKit.applicationTestConfig()));
+
+    @Override
+    public Object spawn(Behavior<Envelope> behavior, String name) {
+        ActorSystemStub stub = STUB.get();
+        BehaviorTestKitImpl<Envelope> kit = new BehaviorTestKitImpl<>(stub, stub.path().$div(name).withUid(1), behavior);
+        adopt(kit);
+        return kit;
+    }
+
+    /**
+     * Actors a component spawned itself (a test's wrapper that taps a component's answers spawns
+     * one): under BehaviorTestKit they do not run on their own, so the executor runs their
+     * mailboxes, in the order they were spawned, until nothing is left, before the wire goes on.
+     */
+    private final java.util.List<BehaviorTestKit<?>> children = new java.util.ArrayList<>();
+
+    private void adopt(BehaviorTestKit<?> kit) {
+        if (!kit.hasEffects()) return;
+        for (akka.actor.testkit.typed.Effect ef : kit.getAllEffects()) {
+            if (ef instanceof akka.actor.testkit.typed.Effect.Spawned<?> sp) children.add(kit.childTestKit(sp.ref()));
+            else if (ef instanceof akka.actor.testkit.typed.Effect.SpawnedAnonymous<?> sp) children.add(kit.childTestKit(sp.ref()));
+        }
+    }
+
+    private void runChildren() {
+        for (boolean again = !children.isEmpty(); again; ) {
+            again = false;
+            for (int i = 0; i < children.size(); i++) {
+                BehaviorTestKit<?> c = children.get(i);
+                while (c.isAlive() && c.selfInbox().hasMessages()) {
+                    c.runOne();
+                    adopt(c);
+                    again = true;
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    @Override
+    public void deliver(Object handle, Envelope e) {
+        pending = (BehaviorTestKit<Envelope>) handle;
+        pendingMessage = e;
+    }
+
+    /** A stopped component gets nothing more: the wire never delivers to a stopped handle. */
+    @Override public void stop(Object handle) { }
+}
