@@ -108,6 +108,13 @@ public final class Simulator implements AutoCloseable {
      */
     public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
                          UnaryOperator<Wire.ComponentFactory> substitute, ChoiceSource choices, boolean fingerprintOnly) {
+        return run(scenario, seed, traceBin, recorder, substitute, choices, fingerprintOnly, null);
+    }
+
+    /** stopAt (not null): the run stops after that delivery and collects the components' state dumps (`vnvdimm show`). */
+    public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
+                         UnaryOperator<Wire.ComponentFactory> substitute, ChoiceSource choices, boolean fingerprintOnly,
+                         Wire.StopAt stopAt) {
         PlatformModel model = new PlatformModel(scenario.getPlatform());
         Oracles oracles = new Oracles(model);
         ScenarioDriver driver = new ScenarioDriver(scenario);
@@ -125,7 +132,7 @@ public final class Simulator implements AutoCloseable {
         try {
             wire = AskPattern.<SpawnProtocol.Command, ActorRef<Wire.Command>>ask(system,
                     replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done, source,
-                            faults == null ? Faults.NONE : faults), name, Props.empty(), replyTo),
+                            faults == null ? Faults.NONE : faults, stopAt), name, Props.empty(), replyTo),
                     Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot start the wire: " + e, e);
