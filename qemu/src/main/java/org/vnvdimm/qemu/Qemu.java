@@ -170,7 +170,7 @@ public final class Qemu extends ComponentBehavior {
                     "id", v.dev.id().orElse("-"), "memdev", v.dev.memdev(), "mem-path", v.path, "size", v.dev.regionSizeBytes(),
                     "label-size", v.dev.labelSizeBytes(), "prealloc", v.prealloc, "bdev_spa", org.vnvdimm.contract.Dumps.hex(v.bdevSpa)));
             s.addRanges(org.vnvdimm.contract.Dumps.range("gpa", v.dev.address(), v.dev.regionSizeBytes(), "nvdimm region"));
-            for (long[] r : v.runs) s.addRanges(org.vnvdimm.contract.Dumps.range("gfn", r[0], r[2], "mfn", r[1], "memory_mapping"));
+            for (long[] r : v.runs) s.addRanges(org.vnvdimm.contract.Dumps.range("gfn", r[0], r[2], "mfn", r[1], "planned from FIEMAP (mapped in this order with memory_mapping)"));
             org.vnvdimm.contract.Dumps.ranges(s, "page", v.stale, "stale (mapping taken by a layout break)");
             if (v.labels != null) s.addFacts("labels_cached_pages=" + v.labels.pages.size() + " labels_dirty=" + v.labels.dirty.size());
             d.addSections(s);
