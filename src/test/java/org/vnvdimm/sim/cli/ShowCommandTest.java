@@ -112,6 +112,11 @@ class ShowCommandTest {
         // The hostile mapping of host RAM (MFN 0x100) is refused: it never reaches the p2m
         Replay.Shown end = Replay.runTo(sim, hostile, hostile.deliveriesRecorded());
         assertTrue(section(of(end, "xen"), "d1 p2m").getRangesList().stream().noneMatch(r -> r.getToStart() == 0x100));
+        // The guest read one pmem region from its NFIT, at the vNVDIMM's GPA QEMU put it at
+        DumpSection regions = section(of(end, "guest-1"), "pmem regions (NFIT/_FIT)");
+        assertEquals(1, regions.getRangesCount(), regions.toString());
+        assertEquals(section(of(end, "qemu-1"), "nvdimm slot 0").getRanges(0).getStart(), regions.getRanges(0).getStart());
+        assertEquals(64L << 20, regions.getRanges(0).getCount());
         // Dumps are a function of the run and N
         assertEquals(after.dumps(), Replay.runTo(sim, hostile, loopDone).dumps());
     }
