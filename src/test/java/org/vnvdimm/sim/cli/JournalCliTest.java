@@ -42,12 +42,12 @@ class JournalCliTest {
         assertEquals(0, runs.exit(), runs.err());
         List<String> lines = runs.out().lines().toList();
         assertTrue(lines.get(0).startsWith("RUN "), runs.out());
-        assertTrue(lines.get(1).matches("run-boot-1-1 +boot +1 +profile=seeds +src\\.[0-9a-f]{12} +768 +complete +20[0-9-]+T[0-9:]+Z +PASS"), lines.get(1));
+        assertTrue(lines.get(1).matches("run-boot-1-1 +boot +1 +profile=seeds +src\\.[0-9a-f]{12} +756 +complete +20[0-9-]+T[0-9:]+Z +PASS"), lines.get(1));
         assertEquals("1 run(s) in runs/journal.mv.db", lines.get(2));
 
         ChildJvm.Result replay = ChildJvm.start(cwd, List.of(), "replay", "run-boot-1-1").await();
         assertEquals(0, replay.exit(), replay.out() + replay.err());
-        assertTrue(replay.out().contains("identical (768 deliveries, trace sha256 "), replay.out());
+        assertTrue(replay.out().contains("identical (756 deliveries, trace sha256 "), replay.out());
 
         ChildJvm.Result none = ChildJvm.start(cwd, List.of(), "replay", "run-boot-1-9").await();
         assertEquals(2, none.exit());
@@ -67,7 +67,7 @@ class JournalCliTest {
             for (String id : List.of(ida, idb)) {
                 Journal.RunInfo i = j.list().stream().filter(x -> x.runId().equals(id)).findFirst().orElseThrow(() -> new AssertionError(id + " not listed"));
                 assertTrue(i.complete());
-                assertEquals(768, i.deliveries());
+                assertEquals(756, i.deliveries());
             }
         }
     }
@@ -104,7 +104,7 @@ class JournalCliTest {
             Journal.RunInfo killed = runs.stream().filter(i -> i.runId().startsWith("run-scale-1000-guests-")).findFirst().orElseThrow();
             assertFalse(killed.complete());
             assertTrue(killed.deliveries() >= recorded, killed.deliveries() + " < " + recorded);
-            assertTrue(runs.stream().anyMatch(i -> i.runId().equals("run-boot-1-1") && i.complete() && i.deliveries() == 768));
+            assertTrue(runs.stream().anyMatch(i -> i.runId().equals("run-boot-1-1") && i.complete() && i.deliveries() == 756));
         }
         ChildJvm.Result list = ChildJvm.start(cwd, List.of(), "runs", "--journal", url).await();
         assertEquals(0, list.exit(), list.err());
