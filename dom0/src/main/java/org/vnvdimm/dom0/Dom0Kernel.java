@@ -88,6 +88,54 @@ public final class Dom0Kernel extends ComponentBehavior {
         this.nd = new Libnvdimm(cfg.seed());
     }
 
+    /**
+     * `vnvdimm show`: libnvdimm's regions and namespaces (their SPA layout: info block, reserve, data),
+     * each mounted DAX filesystem with every file's extent map (FIEMAP, as ranges) and the QEMU
+     * mappings of each file into guests.
+     */
+    @Override
+    protected StateDump.Builder dumpState() {
+        StateDump.Builder d = StateDump.newBuilder();
+        DumpSection.Builder rs = org.vnvdimm.contract.Dumps.section("regions");
+        for (NvdimmRegion r : nd.regions()) {
+            rs.addRanges(org.vnvdimm.contract.Dumps.range("spa", r.spa().startBytes(), r.sizeBytes(), r.name() + " pxm " + r.proximityDomain()));
+        }
+        d.addSections(rs);
+        for (Namespace n : nd.namespaces()) {
+            DumpSection.Builder ns = org.vnvdimm.contract.Dumps.section(n.name()).addAllFacts(org.vnvdimm.contract.Dumps.facts(
+                    "region", n.region().name(), "mode", n.mode().ndctlName(), "map", n.pfnMode().ndctlMap(), "device", n.devicePath(),
+                    "data_pages", n.dataPages(), "uuid", n.uuid()));
+            ns.addRanges(org.vnvdimm.contract.Dumps.range("spa", n.spa().startBytes(), n.spa().sizeBytes(), "namespace"));
+            if (!n.infoBlockSpa().isEmpty()) ns.addRanges(org.vnvdimm.contract.Dumps.range("spa", n.infoBlockSpa().startBytes(), n.infoBlockSpa().sizeBytes(), "pfn info block"));
+            if (!n.reserveSpa().isEmpty()) ns.addRanges(org.vnvdimm.contract.Dumps.range("spa", n.reserveSpa().startBytes(), n.reserveSpa().sizeBytes(), "reserve (" + n.pfnMode().ndctlMap() + ")"));
+            if (!n.dataSpa().isEmpty()) ns.addRanges(org.vnvdimm.contract.Dumps.range("spa", n.dataSpa().startBytes(), n.dataSpa().sizeBytes(), "data"));
+            d.addSections(ns);
+        }
+        for (DaxFilesystem fs : mounts.values()) {
+            d.addSections(org.vnvdimm.contract.Dumps.section(fs.mountPoint()).addAllFacts(org.vnvdimm.contract.Dumps.facts(
+                    "type", fs.type(), "device", fs.device().path(), "blocks", fs.totalBlocks(), "free_blocks", fs.freeBlocks(),
+                    "free_ranges", fs.freeRangeCount(), "pending_free_blocks", fs.pendingFreeBlocks(), "files", fs.fileCount())));
+            for (String path : fs.paths()) {
+                DumpSection.Builder f = org.vnvdimm.contract.Dumps.section(path + " extents");
+                FsResult<List<FiemapExtent>> ext = fs.extents(path);
+                if (!ext.isOk()) {
+                    f.addFacts("fiemap=" + ext.message());
+                } else {
+                    f.addFacts("unwritten_pages=" + fs.unwrittenPages(path));
+                    for (FiemapExtent x : ext.value()) {
+                        f.addRanges(org.vnvdimm.contract.Dumps.range("offset", x.logicalBytes(), x.lengthBytes(), "spa",
+                                fs.device().spaStartBytes() + x.physicalBytes(), (x.flags() & FiemapExtent.FIEMAP_EXTENT_SHARED) != 0 ? "shared" : ""));
+                    }
+                }
+                for (Mapper m : mappers.getOrDefault(path, List.of())) {
+                    f.addRanges(org.vnvdimm.contract.Dumps.range("page", 0, m.nrGfns(), "gfn", m.gfn(), "mapped by " + m.qemu() + " for d" + m.domid()));
+                }
+                d.addSections(f);
+            }
+        }
+        return d;
+    }
+
     @Override
     protected void handle(Envelope e) {
         switch (e.getPayloadCase()) {

@@ -88,6 +88,38 @@ public final class Guest extends ComponentBehavior {
         this.gpeE04 = gpeE04;
     }
 
+    /**
+     * `vnvdimm show`: the ACPI tables and the pmem regions it read (NFIT, then _FIT), which it maps
+     * (DAX, identity in the guest), and its data mirror: per vNVDIMM, which byte ranges got which
+     * pattern. The label area it only probed (_LSI, _LSR): nothing of it is kept.
+     */
+    @Override
+    protected StateDump.Builder dumpState() {
+        StateDump.Builder d = StateDump.newBuilder();
+        DumpSection.Builder t = org.vnvdimm.contract.Dumps.section("acpi tables").addFacts("mema=" + org.vnvdimm.contract.Dumps.hex(mema));
+        for (AcpiTableBlob b : tables) {
+            t.addRanges(org.vnvdimm.contract.Dumps.range("gpa", b.getAddress(), b.getData().size(), b.getSignature()));
+        }
+        d.addSections(t);
+        DumpSection.Builder r = org.vnvdimm.contract.Dumps.section("pmem regions (NFIT/_FIT)");
+        for (int i = 0; i < regions.size(); i++) {
+            Region x = regions.get(i);
+            r.addRanges(org.vnvdimm.contract.Dumps.range("gpa", x.gpa(), x.sizeBytes(), "pmem" + i + " nmem handle "
+                    + org.vnvdimm.contract.Dumps.hex(x.handle()) + " node " + x.pxm()));
+        }
+        d.addSections(r);
+        for (java.util.Map.Entry<Integer, org.vnvdimm.ranges.ExtentMap<Written>> w : written.entrySet()) {
+            DumpSection.Builder m = org.vnvdimm.contract.Dumps.section("pmem" + w.getKey() + " data mirror");
+            long bytes = 0;
+            for (org.vnvdimm.ranges.ExtentMap.Extent<Written> x : w.getValue().extents()) {
+                bytes += x.length();
+                m.addRanges(org.vnvdimm.contract.Dumps.range("offset", x.start(), x.length(), "pattern seed " + org.vnvdimm.contract.Dumps.hex(x.value().seed())));
+            }
+            d.addSections(m.addFacts("written_bytes=" + bytes));
+        }
+        return d;
+    }
+
     @Override
     protected void handle(Envelope e) {
         if (e.hasDomainStart() && e.getFrom().equals(Roles.XEN)) {

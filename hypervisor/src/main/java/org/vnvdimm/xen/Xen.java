@@ -114,6 +114,62 @@ public final class Xen extends ComponentBehavior {
         }
     }
 
+    // ------------------------------------------------------------------ state dump
+
+    /**
+     * `vnvdimm show`: what `xl debug-keys q` (domains), the p2m audit and the pmem registry would
+     * show, as ranges: each domain's p2m runs with their types, iomem_caps, pmem pages, ioreq
+     * servers; the heap; pmem ranges noted at boot and reported by Dom0, management and data areas,
+     * the frames in use and their owners.
+     */
+    @Override
+    protected StateDump.Builder dumpState() {
+        StateDump.Builder d = StateDump.newBuilder();
+        d.addSections(org.vnvdimm.contract.Dumps.ranges(org.vnvdimm.contract.Dumps.section("host RAM")
+                .addFacts("free_pages=" + heap.freePages()), "mfn", heap.ram(), "RAM"));
+        for (Domain dom : domains.values()) {
+            String n = "d" + dom.domid;
+            d.addSections(org.vnvdimm.contract.Dumps.section(n).addAllFacts(org.vnvdimm.contract.Dumps.facts(
+                    "type", dom.hvm ? "hvm" : "pv", "max_pages", dom.maxPages == Long.MAX_VALUE ? "unlimited" : dom.maxPages,
+                    "tot_pages", dom.totPages, "max_vcpus", dom.maxVcpus, "paused", dom.paused, "started", dom.started, "dying", dom.dying)));
+            DumpSection.Builder p2m = org.vnvdimm.contract.Dumps.section(n + " p2m").addFacts("runs=" + dom.p2m.runCount());
+            for (org.vnvdimm.ranges.ExtentMap.Extent<P2m.Run> x : dom.p2m.all()) {
+                p2m.addRanges(org.vnvdimm.contract.Dumps.range("gfn", x.start(), x.length(), "mfn", x.value().mfn(), p2mTypeName(x.value().type())));
+            }
+            d.addSections(p2m);
+            d.addSections(org.vnvdimm.contract.Dumps.ranges(org.vnvdimm.contract.Dumps.section(n + " iomem_caps"), "mfn", dom.iomemCaps, "allowed"));
+            if (!dom.pvMapped.isEmpty()) d.addSections(org.vnvdimm.contract.Dumps.ranges(org.vnvdimm.contract.Dumps.section(n + " pv mapped"), "mfn", dom.pvMapped, "mmu_update PTE"));
+            if (!dom.pmemPages.isEmpty()) d.addSections(org.vnvdimm.contract.Dumps.ranges(org.vnvdimm.contract.Dumps.section(n + " pmem_page_list"), "mfn", dom.pmemPages, "pmem"));
+            for (Domain.IoreqServer s : dom.ioreqServers) {
+                DumpSection.Builder io = org.vnvdimm.contract.Dumps.section(n + " ioreq server " + s.id)
+                        .addAllFacts(org.vnvdimm.contract.Dumps.facts("dm", s.dmRole, "enabled", s.enabled));
+                org.vnvdimm.contract.Dumps.ranges(io, "port", s.ports, "pio");
+                d.addSections(org.vnvdimm.contract.Dumps.ranges(io, "gpa", s.mmio, "mmio"));
+            }
+        }
+        DumpSection.Builder pm = org.vnvdimm.contract.Dumps.section("pmem regions");
+        for (PmemRegistry.Raw r : pmem.notedRegions()) pm.addRanges(org.vnvdimm.contract.Dumps.range("mfn", r.smfn(), r.emfn() - r.smfn(), "noted at boot pxm " + r.pxm()));
+        for (PmemRegistry.Raw r : pmem.rawRegions()) pm.addRanges(org.vnvdimm.contract.Dumps.range("mfn", r.smfn(), r.emfn() - r.smfn(), "reported by dom0 pxm " + r.pxm()));
+        d.addSections(pm);
+        DumpSection.Builder mg = org.vnvdimm.contract.Dumps.section("pmem management areas");
+        for (PmemRegistry.Mgmt m : pmem.mgmtRegions()) mg.addRanges(org.vnvdimm.contract.Dumps.range("mfn", m.smfn, m.emfn - m.smfn, "used " + m.usedMfns + " frames (frame table + M2P)"));
+        d.addSections(mg);
+        DumpSection.Builder da = org.vnvdimm.contract.Dumps.section("pmem data areas");
+        for (PmemRegistry.Data x : pmem.dataRegions()) {
+            da.addRanges(org.vnvdimm.contract.Dumps.range("mfn", x.smfn(), x.emfn() - x.smfn(), "managed by mfn 0x" + Long.toHexString(x.mgmtSmfn())
+                    + "-0x" + Long.toHexString(x.mgmtEmfn() - 1)));
+        }
+        d.addSections(da);
+        if (!pmem.inuse().isEmpty()) d.addSections(org.vnvdimm.contract.Dumps.ranges(org.vnvdimm.contract.Dumps.section("pmem in use"), "mfn", pmem.inuse(), "PGC_state_inuse"));
+        DumpSection.Builder ow = org.vnvdimm.contract.Dumps.section("pmem owners");
+        for (org.vnvdimm.ranges.ExtentMap.Extent<PmemRegistry.Owner> x : pmem.owners().extents()) {
+            ow.addRanges(org.vnvdimm.contract.Dumps.range("mfn", x.start(), x.length(), "gfn", x.value().gfn(),
+                    "owner d" + x.value().domid() + (x.value().broken() ? " broken" : "")));
+        }
+        d.addSections(ow);
+        return d;
+    }
+
     // ------------------------------------------------------------------ boot
 
     private void boot(Envelope e) {

@@ -11,9 +11,11 @@ import akka.actor.typed.javadsl.Receive;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.vnvdimm.proto.DumpSection;
 import org.vnvdimm.proto.Envelope;
 import org.vnvdimm.proto.Log;
 import org.vnvdimm.proto.Observation;
+import org.vnvdimm.proto.StateDump;
 import org.vnvdimm.proto.StepResult;
 
 /**
@@ -52,6 +54,18 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
     }
 
     private Behavior<Envelope> onDelivery(Envelope e) {
+        if (e.hasStateDumpRequest()) {
+            // Outside the run: no step, no tag, no timer; the component only reads its state.
+            StateDump.Builder d;
+            try {
+                d = dumpState();
+            } catch (RuntimeException ex) {
+                d = StateDump.newBuilder().addSections(DumpSection.newBuilder().setName("dump failed").addFacts("error=" + ex));
+            }
+            wire.tell(StepResult.newBuilder().setRole(role)
+                    .setStateDump(d.setRole(role).setAfterSeq(e.getStateDumpRequest().getAfterSeq())).build());
+            return this;
+        }
         step = StepResult.newBuilder().setRole(role).setHandledSeq(e.getSeq());
         current = e;
         try {
@@ -77,6 +91,13 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
         wire.tell(r);
         return r.getCrash().isEmpty() ? this : Behaviors.stopped();
     }
+
+    /**
+     * This component's state for `vnvdimm show RUN --step N` (dump.proto): its structures as ranges,
+     * never per page. Must only read: it runs between deliveries, outside the run. A component that
+     * keeps no state worth showing answers with no sections.
+     */
+    protected StateDump.Builder dumpState() { return StateDump.newBuilder(); }
 
     /** Handle a delivery that is not the reply to one of this component's calls. */
     protected abstract void handle(Envelope e);

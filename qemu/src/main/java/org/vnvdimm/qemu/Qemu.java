@@ -156,6 +156,29 @@ public final class Qemu extends ComponentBehavior {
      */
     private final boolean servesUnmapped;
 
+    /**
+     * `vnvdimm show`: each vNVDIMM (device, backing file, its guest mappings as gfn -> mfn runs, the
+     * pages a layout break left stale, the label area's cached pages) and the FIT _FIT returns.
+     */
+    @Override
+    protected StateDump.Builder dumpState() {
+        StateDump.Builder d = StateDump.newBuilder();
+        d.addSections(org.vnvdimm.contract.Dumps.section("machine").addAllFacts(org.vnvdimm.contract.Dumps.facts(
+                "started", started, "failed", failed, "behaviour", behaviour, "ioreq_server", ioreqServerId)));
+        for (Vnvdimm v : vnvdimms) {
+            DumpSection.Builder s = org.vnvdimm.contract.Dumps.section("nvdimm slot " + v.dev.slot()).addAllFacts(org.vnvdimm.contract.Dumps.facts(
+                    "id", v.dev.id().orElse("-"), "memdev", v.dev.memdev(), "mem-path", v.path, "size", v.dev.regionSizeBytes(),
+                    "label-size", v.dev.labelSizeBytes(), "prealloc", v.prealloc, "bdev_spa", org.vnvdimm.contract.Dumps.hex(v.bdevSpa)));
+            s.addRanges(org.vnvdimm.contract.Dumps.range("gpa", v.dev.address(), v.dev.regionSizeBytes(), "nvdimm region"));
+            for (long[] r : v.runs) s.addRanges(org.vnvdimm.contract.Dumps.range("gfn", r[0], r[2], "mfn", r[1], "planned from FIEMAP (mapped in this order with memory_mapping)"));
+            org.vnvdimm.contract.Dumps.ranges(s, "page", v.stale, "stale (mapping taken by a layout break)");
+            if (v.labels != null) s.addFacts("labels_cached_pages=" + v.labels.pages.size() + " labels_dirty=" + v.labels.dirty.size());
+            d.addSections(s);
+        }
+        if (fit != null) d.addSections(org.vnvdimm.contract.Dumps.fit("FIT", fit.currentFit()));
+        return d;
+    }
+
     @Override
     protected void handle(Envelope e) {
         switch (e.getPayloadCase()) {

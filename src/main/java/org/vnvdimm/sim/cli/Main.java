@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** vnvdimm: run, list and benchmark scenarios of the Xen virtual-NVDIMM stack; build guest ACPI. */
 @Command(name = "vnvdimm", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Deterministic simulation of Xen, Dom0, QEMU and an HVM guest with a virtual NVDIMM.",
-        subcommands = {RunCommand.class, RunsCommand.class, ReplayCommand.class, DiffCommand.class, TraceCommand.class, ExploreCommand.class, ShrinkCommand.class,
+        subcommands = {RunCommand.class, RunsCommand.class, ReplayCommand.class, DiffCommand.class, ShowCommand.class, TraceCommand.class, ExploreCommand.class, ShrinkCommand.class,
                 CompareCommand.class, ScenariosCommand.class, AcpiCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;

@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.vnvdimm.sim.scenario.FileErrors;
 import org.vnvdimm.sim.view.RecordedRun;
+import org.vnvdimm.sim.view.JournalRun;
 import org.vnvdimm.sim.view.RecordedRuns;
 import org.vnvdimm.sim.view.RunFolderRun;
 import org.vnvdimm.sim.view.SequenceDiagrams;
@@ -28,11 +29,11 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "trace", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Show a recorded run's trace: as text, JSON lines, Mermaid or PlantUML sequence diagrams, Perfetto/Chrome trace-event JSON, or one self-contained HTML page.",
-                "RUN is a run folder (what `run --out DIR` writes; a .NAME.partial-PID folder shows what a killed run recorded).",
+                "RUN is a run folder (what `run --out DIR` writes; a .NAME.partial-PID folder shows what a killed run recorded) or a run id in the journal (`vnvdimm runs`).",
                 "Mermaid and PlantUML output is split into parts that each stay within the renderer's default limits. With --out FILE, Mermaid's part 2 goes to FILE-2.EXT and so on; PlantUML's parts all go to FILE, one @startuml block each.",
                 "Exit 0: written; 2: bad input."})
 final class TraceCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "RUN", description = "A run folder.")
+    @Parameters(index = "0", paramLabel = "RUN", description = "A run folder, or a run id in the journal (see `vnvdimm runs`).")
     String run;
 
     @Option(names = "--format", paramLabel = "FORMAT", description = "text (default), jsonl, mermaid, plantuml, perfetto or html.")
@@ -53,8 +54,22 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write to FILE (replaced if it exists) instead of standard output.")
     String out;
 
+    @Option(names = "--journal", paramLabel = "URL", description = "The journal a run id is read from (default: application.conf's vnvdimm.journal.url, else runs/journal.mv.db).")
+    String journal;
+
+    /** A run read from the journal holds it open until the command is done. */
+    private JournalRun opened;
+
     @Override
     public Integer call() throws IOException {
+        try {
+            return view();
+        } finally {
+            if (opened != null) opened.close();
+        }
+    }
+
+    private Integer view() throws IOException {
         TraceViews.Format f = TraceViews.Format.parse(format);
         if (f == null) return bad("--format: expected one of " + TraceViews.Format.names() + ", got '" + format + "'");
         long fromSeq = 0, toSeq = Long.MAX_VALUE;
@@ -73,7 +88,8 @@ final class TraceCommand implements Callable<Integer> {
         }
         RecordedRun r;
         try {
-            r = RecordedRuns.open(run);
+            r = RecordedRuns.open(run, journal);
+            if (r instanceof JournalRun jr) opened = jr;
         } catch (RunFolderRun.NotARun e) {
             return bad(e.getMessage());
         }

@@ -64,6 +64,29 @@ public final class Replay {
         }
     }
 
+    /**
+     * `vnvdimm show`: the state of every component right after delivery step, replayed to it with
+     * the recorded order forced. divergence: the replay did not reproduce the recording up to step
+     * (null when it did); then the dumps are of the new run, not the recorded one.
+     */
+    public record Shown(RecordedRun run, long step, List<org.vnvdimm.proto.StateDump> dumps, Divergence divergence) {}
+
+    /** Replays run to delivery step (1 ≤ step ≤ its deliveries) and collects the state dumps there. */
+    public static Shown runTo(Simulator sim, RecordedRun run, long step) {
+        TraceHeader h = run.header();
+        java.util.concurrent.CompletableFuture<List<org.vnvdimm.proto.StateDump>> dumps = new java.util.concurrent.CompletableFuture<>();
+        try (RecordedRun.CloseableIterator<TraceRecord> recorded = run.deliveries()) {
+            Forced f = new Forced(recorded, h.getSeed(), run.complete());
+            RunSummary s = sim.run(h.getScenario(), h.getSeed(), null, f, UnaryOperator.identity(), f, false, new Wire.StopAt(step, dumps)).summary();
+            Divergence d = f.divergence != null && f.divergence.seq() <= step ? f.divergence : null;
+            if (!dumps.isDone()) {
+                throw new IllegalStateException("the replay ended after " + s.getDeliveries() + " deliveries, before #" + step
+                        + (d == null ? "" : "; it diverged at #" + d.seq() + ": " + d.why()));
+            }
+            return new Shown(run, step, dumps.join(), d);
+        }
+    }
+
     /** The forced choice and the comparing recorder share one cursor over the recording. */
     private static final class Forced implements ChoiceSource, Recorder {
         private final RecordedRun.CloseableIterator<TraceRecord> recorded;

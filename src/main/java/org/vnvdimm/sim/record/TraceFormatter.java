@@ -83,6 +83,7 @@ public final class TraceFormatter {
             case GUEST_INTERRUPT -> "interrupt ISA IRQ " + e.getGuestInterrupt().getIsaIrq() + " (GSI " + e.getGuestInterrupt().getGsi() + ") → vCPU0"
                     + (e.getGuestInterrupt().getIsaIrq() == ACPI_SCI_IRQ ? " (SCI)" : "");
             case TIMER_FIRED -> "timer: " + e.getTimerFired().getWhat() + " timed out";
+            case STATE_DUMP_REQUEST -> "state dump request after #" + e.getStateDumpRequest().getAfterSeq();
             case PAYLOAD_NOT_SET -> "(empty)";
         };
     }

@@ -130,6 +130,13 @@ public final class Simulator implements AutoCloseable {
      */
     public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
                          UnaryOperator<Wire.ComponentFactory> substitute, ChoiceSource choices, boolean fingerprintOnly) {
+        return run(scenario, seed, traceBin, recorder, substitute, choices, fingerprintOnly, null);
+    }
+
+    /** stopAt (not null): the run stops after that delivery and collects the components' state dumps (`vnvdimm show`). */
+    public RunResult run(Scenario scenario, long seed, java.nio.file.Path traceBin, Recorder recorder,
+                         UnaryOperator<Wire.ComponentFactory> substitute, ChoiceSource choices, boolean fingerprintOnly,
+                         Wire.StopAt stopAt) {
         PlatformModel model = new PlatformModel(scenario.getPlatform());
         Oracles oracles = new Oracles(model);
         ScenarioDriver driver = new ScenarioDriver(scenario);
@@ -145,10 +152,10 @@ public final class Simulator implements AutoCloseable {
         String name = "run-" + (runs++);
         Faults f = faults == null ? Faults.NONE : faults;
         if (executor == Executor.DIRECT) {
-            org.vnvdimm.sim.wire.DirectExecutor.run(host -> new Wire(host, header, components, driver, oracles, rec, max, done, source, f));
+            org.vnvdimm.sim.wire.DirectExecutor.run(host -> new Wire(host, header, components, driver, oracles, rec, max, done, source, f, stopAt));
             if (!done.isDone()) done.completeExceptionally(new IllegalStateException("wire protocol: the run stopped before its end"));
         } else {
-            runOnActors(name, header, components, driver, oracles, rec, max, done, source, f);
+            runOnActors(name, header, components, driver, oracles, rec, max, done, source, f, stopAt);
         }
         Wire.Outcome o;
         try {
@@ -163,12 +170,12 @@ public final class Simulator implements AutoCloseable {
 
     private void runOnActors(String name, TraceHeader header, Wire.ComponentFactory components, ScenarioDriver driver,
                              Oracles oracles, Recorder rec, long max, CompletableFuture<Wire.Outcome> done,
-                             ChoiceSource source, Faults faults) {
+                             ChoiceSource source, Faults faults, Wire.StopAt stopAt) {
         ActorRef<Wire.Command> wire;
         try {
             wire = AskPattern.<SpawnProtocol.Command, ActorRef<Wire.Command>>ask(system,
                     replyTo -> new SpawnProtocol.Spawn<>(Wire.create(header, components, driver, oracles, rec, max, done, source,
-                            faults), name, Props.empty(), replyTo),
+                            faults, stopAt), name, Props.empty(), replyTo),
                     Duration.ofSeconds(30), system.scheduler()).toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot start the wire: " + e, e);

@@ -25,6 +25,7 @@ final class Latency {
             case QMP_COMMAND, QMP_REPLY -> 100_000;
             case HOTPLUG_DIMM -> 1_000_000;
             case TIMER_FIRED -> 0;   // its deadline already is the time it goes off
+            case STATE_DUMP_REQUEST -> 0;   // never on the wire: sent outside the run by `show`
             case PAYLOAD_NOT_SET -> 1;
         };
     }

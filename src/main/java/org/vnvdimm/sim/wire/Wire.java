@@ -86,6 +86,13 @@ public final class Wire {
         void stop(Object handle);
     }
 
+    /**
+     * `vnvdimm show`: stop right after delivery afterSeq, ask every live component for its state
+     * (a StateDumpRequest sent directly, outside the scheduler: no seq, no record, no clock tick),
+     * hand the answers (in role order) to dumps, and end the run there.
+     */
+    public record StopAt(long afterSeq, CompletableFuture<List<org.vnvdimm.proto.StateDump>> dumps) {}
+
     public static final String ADMIN = "admin";
 
     private final ComponentFactory factory;
@@ -128,6 +135,10 @@ public final class Wire {
     private long vtimeNs;
     private Envelope inFlight;
     private boolean finished;
+    private final StopAt stopAt;
+    /** The state dumps collected so far, by role; null until the wire stops at stopAt. */
+    private java.util.TreeMap<String, org.vnvdimm.proto.StateDump> dumps;
+    private int dumpsAwaited;
 
     public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
                                            Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done) {
@@ -138,7 +149,14 @@ public final class Wire {
     public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
                                            Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done,
                                            ChoiceSource choices, Faults faults) {
-        return WireActor.create(host -> new Wire(host, header, factory, driver, observer, recorder, maxDeliveries, done, choices, faults));
+        return create(header, factory, driver, observer, recorder, maxDeliveries, done, choices, faults, null);
+    }
+
+    /** A wire that stops after stopAt.afterSeq() and collects the components' state dumps (null: run to the end). */
+    public static Behavior<Command> create(TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
+                                           Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done,
+                                           ChoiceSource choices, Faults faults, StopAt stopAt) {
+        return WireActor.create(host -> new Wire(host, header, factory, driver, observer, recorder, maxDeliveries, done, choices, faults, stopAt));
     }
 
     private static final class Held {
@@ -161,7 +179,15 @@ public final class Wire {
     /** A wire whose components host runs; drive it with {@link #start}, {@link #stepped} and {@link #terminated}. */
     public Wire(Host host, TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
                 Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done, ChoiceSource choices, Faults faults) {
+        this(host, header, factory, driver, observer, recorder, maxDeliveries, done, choices, faults, null);
+    }
+
+    /** As above; stopAt (not null) stops the run after that delivery and collects the state dumps. */
+    public Wire(Host host, TraceHeader header, ComponentFactory factory, Driver driver, Observer observer,
+                Recorder recorder, long maxDeliveries, CompletableFuture<Outcome> done, ChoiceSource choices, Faults faults,
+                StopAt stopAt) {
         this.host = host;
+        this.stopAt = stopAt;
         this.header = header;
         this.factory = factory;
         this.driver = driver;
@@ -192,6 +218,11 @@ public final class Wire {
     /** The component handling the message in flight answered. */
     public void stepped(StepResult r) {
         if (finished) return;
+        if (dumps != null) {
+            if (r.hasStateDump()) dumps.put(r.getRole(), r.getStateDump());
+            if (--dumpsAwaited == 0) endWithDumps();
+            return;
+        }
         Envelope e = inFlight;
         if (e == null || r.getHandledSeq() != e.getSeq() || !r.getRole().equals(e.getTo())) {
             fail("wire protocol: unexpected StepResult from " + r.getRole() + " for #" + r.getHandledSeq());
@@ -253,6 +284,10 @@ public final class Wire {
     /** Deliver the next message, or inject the scenario's next step, or end the run. */
     private void advance() {
         while (!finished) {
+            if (stopAt != null && seq >= stopAt.afterSeq()) {
+                requestDumps();
+                return;
+            }
             releaseDue();
             if (scheduler.isEmpty()) {
                 Held h = nextHeld();
@@ -469,6 +504,27 @@ public final class Wire {
             actors.put(role, null);
             dead.put(role, seq);
         }
+    }
+
+    /** Stopped after stopAt.afterSeq(): every live component is asked for its state, in role order. */
+    private void requestDumps() {
+        dumps = new java.util.TreeMap<>();
+        java.util.TreeSet<String> live = new java.util.TreeSet<>();
+        for (Map.Entry<String, Object> a : actors.entrySet()) if (a.getValue() != null) live.add(a.getKey());
+        dumpsAwaited = live.size();
+        if (live.isEmpty()) {
+            endWithDumps();
+            return;
+        }
+        for (String role : live) {
+            host.deliver(actors.get(role), Envelope.newBuilder().setFrom("wire").setTo(role)
+                    .setStateDumpRequest(org.vnvdimm.proto.StateDumpRequest.newBuilder().setAfterSeq(seq)).build());
+        }
+    }
+
+    private void endWithDumps() {
+        stopAt.dumps().complete(List.copyOf(dumps.values()));
+        end(false);
     }
 
     private void end(boolean stepBoundHit) {
