@@ -18,8 +18,8 @@ import org.vnvdimm.proto.StepResult;
  */
 public final class DirectExecutor implements Wire.Host {
     private final TestInbox<StepResult> answers = TestInbox.create("wire");
-    private BehaviorTestKit<Envelope> pending;
-    private Envelope pendingMessage;
+    /** Deliveries the wire asked for, in order: one at a time in a run, one per live role for `show`'s dumps. */
+    private final java.util.ArrayDeque<Object[]> pending = new java.util.ArrayDeque<>();
 
     /** Run the wire built on this executor to its end, on this thread. */
     public static void run(java.util.function.Function<Wire.Host, Wire> build) {
@@ -29,11 +29,11 @@ public final class DirectExecutor implements Wire.Host {
 
     private void drive(Wire wire) {
         wire.start();
-        while (pending != null && !wire.finished()) {
-            BehaviorTestKit<Envelope> kit = pending;
-            Envelope e = pendingMessage;
-            pending = null;
-            pendingMessage = null;
+        while (!pending.isEmpty() && !wire.finished()) {
+            Object[] next = pending.pollFirst();
+            @SuppressWarnings("unchecked")
+            BehaviorTestKit<Envelope> kit = (BehaviorTestKit<Envelope>) next[0];
+            Envelope e = (Envelope) next[1];
             try {
                 kit.run(e);
                 adopt(kit);
@@ -102,11 +102,9 @@ public final class DirectExecutor implements Wire.Host {
         }
     }
 
-    @SuppressWarnings("unchecked")
     @Override
     public void deliver(Object handle, Envelope e) {
-        pending = (BehaviorTestKit<Envelope>) handle;
-        pendingMessage = e;
+        pending.addLast(new Object[] {handle, e});
     }
 
     /** A stopped component gets nothing more: the wire never delivers to a stopped handle. */
