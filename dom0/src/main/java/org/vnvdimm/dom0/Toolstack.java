@@ -62,14 +62,22 @@ public final class Toolstack extends ComponentBehavior {
 
     /** @param preallocBackends design key qemu_prealloc: give every file backend QEMU's prealloc=on */
     public static Behavior<Envelope> create(ActorRef<StepResult> wire, boolean preallocBackends) {
-        return Behaviors.setup(ctx -> new Toolstack(ctx, wire, preallocBackends));
+        return create(wire, preallocBackends, false);
+    }
+
+    /** @param refuseFsdaxDma design key dma: refuse: no fs-dax vNVDIMM for a domain with a passthrough device */
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, boolean preallocBackends, boolean refuseFsdaxDma) {
+        return Behaviors.setup(ctx -> new Toolstack(ctx, wire, preallocBackends, refuseFsdaxDma));
     }
 
     private final boolean preallocBackends;
 
-    private Toolstack(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, boolean preallocBackends) {
+    private final boolean refuseFsdaxDma;
+
+    private Toolstack(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, boolean preallocBackends, boolean refuseFsdaxDma) {
         super(ctx, Roles.XL, wire);
         this.preallocBackends = preallocBackends;
+        this.refuseFsdaxDma = refuseFsdaxDma;
     }
 
     @Override
@@ -169,6 +177,17 @@ public final class Toolstack extends ComponentBehavior {
     // ------------------------------------------------------------------ xl create
 
     private void create(Envelope req, DomainConfig cfg) {
+        if (refuseFsdaxDma && cfg.getPassthrough()) {
+            // As Linux 4.15's get_user_pages_longterm refuses long-term pins of fs-dax pages
+            // (-EOPNOTSUPP) and allows device-dax: a device's DMA cannot be stopped by a block move.
+            for (VnvdimmConfig v : cfg.getVnvdimmsList()) {
+                if (isMfn(v) || v.getFile().startsWith("/dev/")) continue;
+                done(req, Errno.EOPNOTSUPP.neg(), "libxl: error: " + cfg.getName() + ": vNVDIMM " + v.getFile()
+                        + " is a file on a DAX filesystem and the domain has a passthrough device: DMA into fs-dax pages is refused"
+                        + " (as get_user_pages_longterm, Linux 4.15) [inferred]");
+                return;
+            }
+        }
         Guest g = new Guest(cfg, req);
         long memBytes = (cfg.getMemoryBytes() + (2L << 20) - 1) & -(2L << 20);
         int vcpus = Math.max(1, cfg.getVcpus());
@@ -184,6 +203,21 @@ public final class Toolstack extends ComponentBehavior {
             g.lowmemBytes = Math.min(memBytes, HVM_BELOW_4G_RAM_END);
             g.dmAcpiAddr = g.lowmemBytes - g.dmAcpiBytes;
             long maxKb = (memBytes >>> 10) + 1024;
+            if (cfg.getPassthrough()) {
+                // xl pci = ['00:04.0']: libxl assigns the device (xc_assign_device) [inferred: here, before the build].
+                hypercall(domctl(XEN_DOMCTL_assign_device, g.domid, Domctl.newBuilder().setAssignDevice(DomctlAssignDevice.newBuilder()
+                        .setDev(0).setMachineSbdf(0x20))), ra -> {
+                    if (ra.getRc() != 0) { fail(g, ra.getRc(), "assign_device 0000:00:04.0"); return; }
+                    build(g, vcpus, maxKb, memBytes);
+                });
+                return;
+            }
+            build(g, vcpus, maxKb, memBytes);
+        });
+    }
+
+    private void build(Guest g, int vcpus, long maxKb, long memBytes) {
+        {
             hypercall(domctl(XEN_DOMCTL_max_vcpus, g.domid, Domctl.newBuilder().setMaxVcpus(DomctlMaxVcpus.newBuilder().setMax(vcpus))), rv -> {
                 if (rv.getRc() != 0) { fail(g, rv.getRc(), "max_vcpus"); return; }
                 hypercall(domctl(XEN_DOMCTL_max_mem, g.domid, Domctl.newBuilder().setMaxMem(DomctlMaxMem.newBuilder().setMaxMemkb(maxKb))), r2 -> {
@@ -195,7 +229,7 @@ public final class Toolstack extends ComponentBehavior {
                     populate(g, extents, 0, () -> setMemoryMap(g, memBytes));
                 });
             });
-        });
+        }
     }
 
     /**

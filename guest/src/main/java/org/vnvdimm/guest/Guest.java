@@ -628,6 +628,18 @@ public final class Guest extends ComponentBehavior {
         Region r = regions.get(io.getVnvdimm());
         long off = io.getOffsetBytes(), len = io.getLengthBytes();
         if (len <= 0 || off < 0 || off > r.sizeBytes() - len) { ioDone(req, Errno.EINVAL.neg(), what + ": outside the region of " + r.sizeBytes() + " bytes"); return; }
+        if (io.getVia().equals("dma")) {
+            // The guest's driver programs its passthrough device with the buffer's guest addresses;
+            // the device's completion is Xen's answer (after the device's writes went through the IOMMU).
+            written.computeIfAbsent(io.getVnvdimm(), k -> new org.vnvdimm.ranges.ExtentMap<>()).put(off, len, new Written(io.getPatternSeed()));
+            call(Roles.XEN, Envelope.newBuilder().setGuestMemAccess(GuestMemAccess.newBuilder().setWrite(true).setDma(true).setGpa(r.gpa() + off)
+                    .setLen(len).setData(com.google.protobuf.ByteString.copyFrom(org.vnvdimm.contract.Pattern.bytes(io.getPatternSeed(), off, (int) len)))), x -> {
+                if (x.hasGuestFault()) { ioDone(req, x.getGuestFault().getRc(), what + " by DMA: " + x.getGuestFault().getReason()); return; }
+                int rc = x.getMemAccessDone().getRc();
+                ioDone(req, rc, what + (rc == 0 ? " by DMA: done" : " by DMA: the device reported an error (IOMMU fault)"));
+            });
+            return;
+        }
         switch (io.getOp()) {
             case "write" -> {
                 written.computeIfAbsent(io.getVnvdimm(), k -> new org.vnvdimm.ranges.ExtentMap<>()).put(off, len, new Written(io.getPatternSeed()));

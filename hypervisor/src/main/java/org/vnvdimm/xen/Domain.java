@@ -33,6 +33,13 @@ public final class Domain {
     public final RangeSet pmemPages = new RangeSet();
     /** Set by destroydomain (d->is_dying). */
     public boolean dying;
+    /** A PCI device is assigned (XEN_DOMCTL_assign_device): it DMAs through the IOMMU. */
+    public boolean passthrough;
+    /**
+     * The IOMMU's own tables when they are not the EPT (design iommu: separate): filled as the p2m is
+     * for direct MMIO, and left alone when a p2m entry is removed [inferred] (see PassthroughDma).
+     */
+    public final org.vnvdimm.ranges.ExtentMap<P2m.Run> iommuTable = new org.vnvdimm.ranges.ExtentMap<>();
     /** The levels of the 16 ISA IRQ lines a device model drives (hvm_irq's isa_irq bitmap). */
     public int isaIrqAsserted;
 

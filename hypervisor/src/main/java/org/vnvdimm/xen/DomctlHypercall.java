@@ -40,6 +40,7 @@ final class DomctlHypercall {
             case XEN_DOMCTL_destroydomain -> destroy(e, d);
             case XEN_DOMCTL_iomem_permission -> iomemPermission(e, dc, d);
             case XEN_DOMCTL_memory_mapping -> memoryMapping(e, dc, d);
+            case XEN_DOMCTL_assign_device -> x.dma.assign(e, dc, d);
             default -> x.ret(e, Errno.ENOSYS.neg());
         }
     }
@@ -182,6 +183,7 @@ final class DomctlHypercall {
             for (long[] c : p.changed()) {
                 x.xobserve(Xen.p2m(d.domid, c[0], c[1], c[2], p2m_mmio_direct, false));
                 if (x.pmem.isPmem(c[2], c[2] + c[1])) x.pmem.owners().put(c[2], c[1], new PmemRegistry.Owner(d.domid, c[0], false));
+                if (d.passthrough && !x.cfg.iommuSharesHap()) d.iommuTable.put(c[0], c[1], new P2m.Run(c[2], p2m_mmio_direct));
             }
             if (p.rc() < 0) x.xlog("(XEN) memory_map:fail: dom%d gfn=%x mfn=%x nr=%x ret:%d", d.domid, gfn, mfn, nr, p.rc());
             x.ret(e, p.rc());
@@ -197,6 +199,10 @@ final class DomctlHypercall {
             if (p.rc() < 0 && x.callerDomid(e) == 0) {
                 x.xlog("(XEN) memory_map: error %d removing dom%d access to [%x,%x]", p.rc(), d.domid, mfn, mfnEnd);
             }
+            // dma: lease: the IOMMU entries go too, the IOTLB is flushed, and the answer waits for
+            // the device to finish DMA into these frames.
+            if (x.cfg.dmaLease() && d.passthrough) { x.dma.lease(e, d, gfn, nr, mfn, p.rc()); return; }
+            if (d.passthrough) x.dma.p2mRemoved(d, gfn, nr);
             x.ret(e, p.rc());
         }
     }

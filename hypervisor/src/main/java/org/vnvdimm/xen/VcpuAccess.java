@@ -54,6 +54,7 @@ final class VcpuAccess {
         int domid = x.callerDomid(e);
         Domain d = x.domains.get(domid);
         if (d == null || !d.started || !d.hvm) throw new ProtocolError("memory access from a domain that is not a running HVM guest");
+        if (g.getDma()) { x.dma.program(e, d, g); return; }
         if (!onePage(g.getGpa(), g.getLen()) || (g.getWrite() && g.getData().size() != g.getLen()) || (g.getFlush() && g.getWrite())) {
             fault(e, g.getGpa(), p2m_invalid, Errno.EINVAL, "access must lie within one page");
             return;

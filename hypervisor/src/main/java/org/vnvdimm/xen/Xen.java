@@ -43,10 +43,11 @@ public final class Xen extends ComponentBehavior {
      * XENPF_pmem_add); otherwise `seeds` (rfc-v1: Xen knows pmem only from Dom0's XENPF_pmem_add).
      */
     public record Config(boolean mappingCheck, boolean iommuSharesHap, boolean frametableBootClaim, long dom0MemBytes,
-                         boolean rfcV4) {
+                         boolean rfcV4, boolean iommu, boolean dmaLease) {
         public static Config of(Design d) {
             return new Config(!"off".equals(d.getMappingCheck()), "shared-ept".equals(d.getIommu()), "boot-claim".equals(d.getFrametable()),
-                    512L << 20, "rfc-v4".equals(d.getProfile()));
+                    512L << 20, "rfc-v4".equals(d.getProfile()), !d.getIommu().isEmpty() && !"none".equals(d.getIommu()),
+                    "lease".equals(d.getDma()));
         }
     }
 
@@ -85,6 +86,7 @@ public final class Xen extends ComponentBehavior {
     private final DmOpHypercall dmOp = new DmOpHypercall(this);
     private final PvMmu pvMmu = new PvMmu(this);
     private final VcpuAccess vcpu = new VcpuAccess(this);
+    final PassthroughDma dma = new PassthroughDma(this);
 
     public static Behavior<Envelope> create(ActorRef<StepResult> wire, Config cfg) {
         return Behaviors.setup(ctx -> new Xen(ctx, wire, cfg));
@@ -337,6 +339,12 @@ public final class Xen extends ComponentBehavior {
     void xsend(String to, Envelope.Builder msg) { send(to, msg); }
 
     void xreplyTo(Envelope req, Envelope.Builder msg) { replyTo(req, msg); }
+
+    long xsetTimer(long delayNs, String what, Runnable onFire) { return setTimer(delayNs, what, onFire); }
+
+    void xcancelTimer(long id) { cancelTimer(id); }
+
+    void xcall(String to, java.util.function.LongFunction<Envelope.Builder> build, Consumer<Envelope> onReply) { call(to, build, onReply); }
 
     void xreplyOnBehalf(String requester, long tag, Envelope.Builder msg) { replyOnBehalf(requester, tag, msg); }
 

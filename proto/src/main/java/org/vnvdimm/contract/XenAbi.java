@@ -32,6 +32,7 @@ public final class XenAbi {
     public static final int XEN_DOMCTL_max_vcpus = 15;
     public static final int XEN_DOMCTL_iomem_permission = 20;
     public static final int XEN_DOMCTL_ioport_permission = 21;
+    public static final int XEN_DOMCTL_assign_device = 37;
     public static final int XEN_DOMCTL_memory_mapping = 39;
     public static final int XEN_DOMCTL_CDF_hvm_guest = 1 << 0;
     public static final int XEN_DOMCTL_CDF_hap = 1 << 1;

@@ -141,6 +141,7 @@ public final class TraceFormatter {
             case XEN_DOMCTL_max_vcpus -> "XEN_DOMCTL_max_vcpus";
             case XEN_DOMCTL_iomem_permission -> "XEN_DOMCTL_iomem_permission";
             case XEN_DOMCTL_memory_mapping -> "XEN_DOMCTL_memory_mapping";
+            case XEN_DOMCTL_assign_device -> "XEN_DOMCTL_assign_device";
             default -> "XEN_DOMCTL_" + cmd;
         };
     }
@@ -169,6 +170,7 @@ public final class TraceFormatter {
                 if (c.hasConfig()) b.append(" emulation_flags=").append(hex(c.getConfig().getEmulationFlags()));
             }
             case MAX_VCPUS -> b.append(" max=").append(d.getMaxVcpus().getMax());
+            case ASSIGN_DEVICE -> b.append(" dev=").append(d.getAssignDevice().getDev()).append(" machine_sbdf=").append(hex(d.getAssignDevice().getMachineSbdf()));
             case MAX_MEM -> b.append(" max_memkb=").append(d.getMaxMem().getMaxMemkb());
             case IOMEM_PERMISSION -> b.append(" first_mfn=").append(hex(d.getIomemPermission().getFirstMfn()))
                     .append(" nr_mfns=").append(d.getIomemPermission().getNrMfns())

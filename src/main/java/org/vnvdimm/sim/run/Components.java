@@ -39,7 +39,8 @@ final class Components implements Wire.ComponentFactory {
             case Roles.PLATFORM -> Platform.create(wire, model, ram, media);
             case Roles.XEN -> Xen.create(wire, Xen.Config.of(scenario.getDesign()));
             case Roles.XENSTORED -> org.vnvdimm.dom0.Xenstored.create(wire);
-            case Roles.XL -> org.vnvdimm.dom0.Toolstack.create(wire, "on".equals(scenario.getDesign().getQemuPrealloc()));
+            case Roles.XL -> org.vnvdimm.dom0.Toolstack.create(wire, "on".equals(scenario.getDesign().getQemuPrealloc()),
+                    "refuse".equals(scenario.getDesign().getDma()));
             case Roles.DOM0 -> org.vnvdimm.dom0.Dom0Kernel.create(wire, new org.vnvdimm.dom0.Dom0Kernel.Config(seed,
                     scenario.getDesign().getHotplugReport().isEmpty() ? "before-map" : scenario.getDesign().getHotplugReport(),
                     scenario.getDesign().getInvalidation().isEmpty() ? "none" : scenario.getDesign().getInvalidation(),

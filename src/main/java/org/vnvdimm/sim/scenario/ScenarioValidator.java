@@ -49,7 +49,11 @@ public final class ScenarioValidator {
     public static final List<String> MAPPING_CHECKS = List.of("on", "off");
     public static final List<String> DISCOVERIES = List.of("dom0-reports");
     public static final List<String> FILESYSTEMS = List.of("xfs", "ext4");
-    public static final List<String> IOMMUS = List.of("none", "shared-ept");
+    public static final List<String> IOMMUS = List.of("none", "separate", "shared-ept");
+    /** design.dma: a passthrough device's DMA into an fs-dax vNVDIMM against block moves. */
+    public static final List<String> DMAS = List.of("none", "refuse", "lease");
+    /** guest_io.via: the vCPU, or the domain's passthrough device. */
+    public static final List<String> GUEST_IO_VIAS = List.of("cpu", "dma");
     public static final List<String> QEMUS = List.of("honest", "hostile-ram", "hostile-mgmt");
     public static final List<String> HOTPLUG_REPORTS = List.of("before-map", "after-map");
     /** What hvmloader's DSDT has under \_GPE for NVDIMM hotplug: Xen 4.10's (no _E04), or QEMU's _E04. */
@@ -143,6 +147,11 @@ public final class ScenarioValidator {
         r.oneOfOrEmpty("design.invalidation", s.getDesign().getInvalidation(), INVALIDATIONS);
         r.oneOfOrEmpty("design.host_kernel", s.getDesign().getHostKernel(), HOST_KERNELS);
         r.oneOfOrEmpty("design.qemu_prealloc", s.getDesign().getQemuPrealloc(), QEMU_PREALLOCS);
+        r.oneOfOrEmpty("design.dma", s.getDesign().getDma(), DMAS);
+        if (s.getDesign().getDma().equals("lease") && !s.getDesign().getInvalidation().equals("notifier")) {
+            r.rejectAs("design.dma", "lease only with invalidation: notifier (the lease extends the notifier's layout break)",
+                    "lease with invalidation " + (s.getDesign().getInvalidation().isEmpty() ? "none" : s.getDesign().getInvalidation()));
+        }
     }
 
     /**
@@ -184,8 +193,19 @@ public final class ScenarioValidator {
                     if (v4 && !h.getFile().isEmpty()) r.reject(hp + ".file", "no file under profile rfc-v4 (Dom0 has no NFIT, so no DAX file system)", h.getFile());
                     if (v4 && h.getLabelBytes() != 0) r.reject(hp + ".label_bytes", "0 under profile rfc-v4 (its vNVDIMMs have no label area)", u64(h.getLabelBytes()));
                 }
+                if (v4 && st.hasFs()) {
+                    // Facts flow I2: rfc-v4's pages come from XENMEM_populate_pmem_map over whole
+                    // host pmem ranges (type=mfn), outside any Dom0 filesystem: nothing can move them.
+                    r.rejectAs(p + ".fs", "no fs step under profile rfc-v4 (its vNVDIMMs are whole host pmem ranges given with"
+                            + " XENMEM_populate_pmem_map, outside any Dom0 filesystem: there is no file whose blocks could move)", "fs " + st.getFs().getOp());
+                }
                 if (!st.hasXlCreate()) continue;
                 DomainConfig d = st.getXlCreate().getDomain();
+                String iommu = s.getDesign().getIommu();
+                if (d.getPassthrough() && (iommu.isEmpty() || iommu.equals("none"))) {
+                    r.rejectAs(p + ".xl_create.domain.passthrough", "design.iommu separate or shared-ept (a passthrough device needs an IOMMU)",
+                            "iommu " + (iommu.isEmpty() ? "none" : iommu));
+                }
                 for (int v = 0; v < d.getVnvdimmsCount(); v++) {
                     VnvdimmConfig vn = d.getVnvdimms(v);
                     String vp = p + ".xl_create.domain.vnvdimms[" + v + "]";
@@ -560,6 +580,10 @@ public final class ScenarioValidator {
                 if (!GUEST_IO_OPS.contains(g.getOp())) r.reject(p + ".guest_io.op", "one of " + String.join(", ", GUEST_IO_OPS), g.getOp());
                 if (g.getLengthBytes() == 0 || Long.compareUnsigned(g.getLengthBytes(), MAX_IO_BYTES) > 0) {
                     r.reject(p + ".guest_io.length_bytes", "a length from 1 byte to 64 MiB", u64(g.getLengthBytes()));
+                }
+                r.oneOfOrEmpty(p + ".guest_io.via", g.getVia(), GUEST_IO_VIAS);
+                if (g.getVia().equals("dma") && !g.getOp().equals("write")) {
+                    r.reject(p + ".guest_io.op", "write with via: dma (the device writes into the guest)", g.getOp());
                 }
                 return;
             }

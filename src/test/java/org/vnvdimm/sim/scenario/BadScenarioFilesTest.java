@@ -32,7 +32,7 @@ class BadScenarioFilesTest {
     @Test
     void unknownKey() throws Exception {
         check("unknown-key.yaml", 13, 9, "steps[1].xl_create.domain.vnvdimm",
-                "expected one of the keys name, domid, memory_bytes, vcpus, vnvdimms, workload, dm_acpi_bytes, qemu, device_model_args, hotplug_slots, got 'vnvdimm'");
+                "expected one of the keys name, domid, memory_bytes, vcpus, vnvdimms, workload, dm_acpi_bytes, qemu, device_model_args, hotplug_slots, passthrough, got 'vnvdimm'");
     }
 
     @Test
