@@ -301,6 +301,11 @@ public final class ScenarioValidator {
         Map<Integer, Created> domids = new HashMap<>();
         for (int i = 0; i < s.getStepsCount(); i++) {
             Step st = s.getSteps(i);
+            if (st.hasPowerCycle()) {
+                // The domains died with the power: their names and domids are free again.
+                names.clear();
+                domids.clear();
+            }
             if (!st.hasXlCreate()) continue;
             DomainConfig d = st.getXlCreate().getDomain();
             String p = "steps[" + i + "].xl_create.domain";
