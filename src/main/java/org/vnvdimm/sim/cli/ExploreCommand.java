@@ -37,7 +37,7 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--depth", paramLabel = "D", description = "PCT's bug depth d (d-1 priority change points; default 2).")
     int depth = 2;
 
-    @Option(names = "--faults", paramLabel = "random:K", description = "Add 1 to K random faults to each run (drop, duplicate, delay, reorder, hypercall_error, crash).")
+    @Option(names = "--faults", paramLabel = "random:K", description = "Add 1 to K random faults to each run (drop, duplicate, delay, reorder, hypercall_error, crash, power_cycle).")
     String faults;
 
     @Option(names = "--parallel", paramLabel = "P", description = "Independent simulators running at once (default: the number of cores).")
