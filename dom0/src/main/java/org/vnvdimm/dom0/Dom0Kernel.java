@@ -58,8 +58,13 @@ public final class Dom0Kernel extends ComponentBehavior {
      * @param hotplugReport design key hotplug_report: "before-map" (default: a range found by _FIT is
      *                      reported to Xen before the driver touches it) or "after-map" (probed first)
      */
-    public record Config(long seed, String hotplugReport, String invalidation, String hostKernel) {
+    public record Config(long seed, String hotplugReport, String invalidation, String hostKernel, org.vnvdimm.dom0.fs.OnMedia onMedia) {
         public Config(long seed) { this(seed, "before-map"); }
+
+        /** Without a power cycle to survive: the filesystems' metadata lives as long as this kernel. */
+        public Config(long seed, String hotplugReport, String invalidation, String hostKernel) {
+            this(seed, hotplugReport, invalidation, hostKernel, new org.vnvdimm.dom0.fs.OnMedia());
+        }
 
         public Config(long seed, String hotplugReport) { this(seed, hotplugReport, "none", "4.15"); }
 
@@ -257,6 +262,12 @@ public final class Dom0Kernel extends ComponentBehavior {
             }
             String found = describeInfoBlock(done);
             log("nd_region %s: [mem %#x-%#x] pxm %d, %s", region.name(), p.base(), p.base() + p.size() - 1, p.pxm(), found);
+            Namespace ns = adopt(region, done);
+            if (ns != null && !ns.xenReserveSpa().isEmpty()) {
+                // rfc-v1 reports a pfn-xen namespace when it is probed: at every boot that finds one.
+                reportToXen(ns, " at boot (its info block is on the media)", (rc, out) -> reportNext(ranges, i + 1));
+                return;
+            }
             reportNext(ranges, i + 1);
         });
     }
@@ -304,6 +315,29 @@ public final class Dom0Kernel extends ComponentBehavior {
             return;
         }
         reportToXen(ns, " (rfc-v1 reports at probe; the step pmem_setup stands for it)", (rc, out) -> adminDone(req, rc, out));
+    }
+
+    /**
+     * A namespace whose info block the probe found (the media kept it across a power cycle):
+     * nd_pfn_validate accepts it and the namespace comes back with its mode, UUIDs and layout.
+     */
+    private Namespace adopt(NvdimmRegion region, MemAccessDone d) {
+        if (d.getRc() != 0) return null;
+        PfnInfoBlock ib;
+        try {
+            ib = PfnInfoBlock.decode(d.getData().toByteArray());
+        } catch (RuntimeException ex) {
+            return null;
+        }
+        try {
+            Namespace ns = nd.adoptNamespace(region.name(), ib);
+            log("nd_pmem %s: %s found, data at +%#x (%s): %s", ns.name(), ib.signature().trim(), ib.dataOffBytes(),
+                    ns.pfnMode().ndctlMap(), ns.blockDeviceName() == null ? "no block device" : ns.blockDeviceName());
+            return ns;
+        } catch (NdException ex) {
+            log("nd_pfn: %s: info block not usable: %s", region.name(), ex.getMessage());
+            return null;
+        }
     }
 
     private static String describeInfoBlock(MemAccessDone d) {
@@ -417,6 +451,7 @@ public final class Dom0Kernel extends ComponentBehavior {
         switch (a.getCmdCase()) {
             case NDCTL_CREATE_NAMESPACE -> createNamespace(e, a.getNdctlCreateNamespace());
             case MKFS -> mkfs(e, a.getMkfs());
+            case MOUNT -> mount(e, a.getMount());
             case CREATE_FILE -> createFile(e, a.getCreateFile());
             case XL_PMEM_SETUP -> namespaceProbed(e, a.getXlPmemSetup());
             case FS -> fsStep(e, a.getFs());
@@ -483,6 +518,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             if (!f.isOk()) { adminDone(req, f.errno().neg(), "mkfs: " + f.message()); return; }
         }
         mounts.put(m.getMount(), fs);
+        cfg.onMedia().commit(ns.blockDevice().spaStartBytes(), fs);
         BlockDevice dev = ns.blockDevice();
         byte[] sb = new byte[512];
         byte[] magic = (type == FsType.XFS ? "XFSB" : "EXT4").getBytes(StandardCharsets.US_ASCII);
@@ -496,6 +532,36 @@ public final class Dom0Kernel extends ComponentBehavior {
             }
             log("%s (%s): mounted filesystem with DAX on %s", m.getType().toUpperCase(java.util.Locale.ROOT), dev.name(), m.getMount());
             adminDone(req, 0, String.format(Locale.ROOT, "%s on %s, %d blocks of 4 KiB", m.getMount(), dev.path(), fs.totalBlocks()));
+        });
+    }
+
+    /**
+     * mount -o dax of an existing filesystem: read the superblock from the media; the filesystem
+     * comes back as its metadata stands on the media (files, extents, unwritten ranges).
+     */
+    private void mount(Envelope req, Mkfs m) {
+        Namespace ns;
+        try {
+            ns = nd.namespaceByDevice(m.getDev());
+        } catch (NdException ex) {
+            adminDone(req, Errno.ENODEV.neg(), "mount: " + m.getDev() + ": special device does not exist");
+            return;
+        }
+        if (mounts.containsKey(m.getMount())) { adminDone(req, Errno.EBUSY.neg(), "mount: " + m.getMount() + " is busy"); return; }
+        BlockDevice dev = ns.blockDevice();
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(dev.spaStartBytes()).setLen(512), d -> {
+            if (d.getRc() != 0) { adminDone(req, ioError(d), "mount: " + m.getDev() + ": can't read superblock"); return; }
+            String magic = new String(d.getData().toByteArray(), 0, 4, StandardCharsets.US_ASCII);
+            String want = m.getType().equals("xfs") ? "XFSB" : "EXT4";
+            DaxFilesystem fs = cfg.onMedia().at(dev.spaStartBytes());
+            if (!magic.equals(want) || fs == null || !fs.type().name().equalsIgnoreCase(m.getType())) {
+                log("%s: wrong fs type, bad superblock on %s (magic %s)", m.getType(), dev.name(), magic.replaceAll("[^A-Z0-9]", "?"));
+                adminDone(req, Errno.EINVAL.neg(), "mount: " + m.getMount() + ": wrong fs type, bad option, bad superblock on " + m.getDev());
+                return;
+            }
+            mounts.put(m.getMount(), fs);
+            log("%s (%s): Mounting Filesystem with DAX on %s: %d file(s)", fs.type().name(), dev.name(), m.getMount(), fs.fileCount());
+            adminDone(req, 0, String.format(Locale.ROOT, "%s mounted on %s, %d file(s)", m.getDev(), m.getMount(), fs.fileCount()));
         });
     }
 

@@ -37,7 +37,7 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--depth", paramLabel = "D", description = "PCT's bug depth d (d-1 priority change points; default 2).")
     int depth = 2;
 
-    @Option(names = "--faults", paramLabel = "random:K", description = "Add 1 to K random faults to each run (drop, duplicate, delay, reorder, hypercall_error, crash).")
+    @Option(names = "--faults", paramLabel = "random:K", description = "Add 1 to K random faults to each run (drop, duplicate, delay, reorder, hypercall_error, crash, power_cycle).")
     String faults;
 
     @Option(names = "--parallel", paramLabel = "P", description = "Independent simulators running at once (default: the number of cores).")
@@ -57,6 +57,12 @@ final class ExploreCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where failing runs are kept (default: a new runs/explore-NAME-K).")
     String out;
+
+    @Option(names = "--journal", paramLabel = "URL", description = "Record the kept failing runs in this journal (default: as `run`: runs/journal.mv.db).")
+    String journal;
+
+    @Option(names = "--no-journal", description = "Do not record failing runs in the journal (their run folders are still written).")
+    boolean noJournal;
 
     static final int MAX_KEPT = 5;
 
@@ -131,21 +137,51 @@ final class ExploreCommand implements Callable<Integer> {
         }
         Path dir = out != null ? Path.of(out) : newDir(sc.getName());
         Files.createDirectories(dir);
+        // Kept failing runs also go to the run journal (as `run` records), unless told not to.
+        org.vnvdimm.sim.journal.JournalSettings js = null;
+        if (!noJournal) {
+            try {
+                js = org.vnvdimm.sim.journal.JournalSettings.resolve(journal);
+            } catch (org.vnvdimm.sim.journal.JournalSettings.Unusable e) {
+                o.println("warning: failing runs are not recorded in the journal: " + e.getMessage());
+            }
+        }
+        org.vnvdimm.sim.journal.JournalSettings jsFinal = js;
+        java.util.concurrent.CompletableFuture<org.vnvdimm.sim.journal.Journal> opening = js == null ? null
+                : java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return org.vnvdimm.sim.journal.Journal.open(jsFinal);
+                    } catch (org.vnvdimm.sim.journal.JournalSettings.Unusable e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                }, r -> { Thread t = new Thread(r, "vnvdimm-journal-open"); t.setDaemon(true); t.start(); });
         try (Simulator sim = new Simulator()) {
             int kept = 0;
             for (Explorer.Failure f : rep.failures()) {
                 if (kept++ == MAX_KEPT) { o.printf(Locale.ROOT, "(%d more failing runs not kept)%n", rep.failures().size() - MAX_KEPT); break; }
                 Schedule sch = ex.scheduleOf(sim, f);
                 Path fd = dir.resolve("seed-" + Long.toUnsignedString(f.seed()));
-                FailureFolder.write(fd, f.scenario(), sch, f.seed(), "explore " + sc.getName() + " run seed " + Long.toUnsignedString(f.seed()) + ", " + strategy, sim, null);
-                o.printf(Locale.ROOT, "seed %s: %s — %s%n  reproduce: %s%n", Long.toUnsignedString(f.seed()), String.join(", ", f.problems()), f.firstProblem(),
-                        FailureFolder.reproduce(fd, f.seed()));
+                org.vnvdimm.sim.journal.JournalRecorder jr = opening == null ? null : new org.vnvdimm.sim.journal.JournalRecorder(opening);
+                FailureFolder.write(fd, f.scenario(), sch, f.seed(), "explore " + sc.getName() + " run seed " + Long.toUnsignedString(f.seed()) + ", " + strategy, sim, null,
+                        jr == null ? org.vnvdimm.sim.record.Recorders.none() : jr);
+                String id = null;
+                if (jr != null) {
+                    try {
+                        id = jr.runId();
+                    } catch (IllegalStateException e) {
+                        o.println("warning: seed " + Long.toUnsignedString(f.seed()) + " was not recorded in the journal: " + e.getMessage());
+                    }
+                }
+                o.printf(Locale.ROOT, "seed %s: %s — %s%n  reproduce: %s%s%n", Long.toUnsignedString(f.seed()), String.join(", ", f.problems()), f.firstProblem(),
+                        FailureFolder.reproduce(fd, f.seed()), id == null ? "" : "  (or ./vnvdimm replay " + id + ", recorded in the journal " + js.shown() + ")");
             }
             if (!noShrink) {
                 Explorer.Failure first = rep.failures().get(0);
                 Path fd = dir.resolve("seed-" + Long.toUnsignedString(first.seed()));
                 o.println(ShrinkCommand.shrink(sim, fd, fd.resolve("shrunk"), null, o));
             }
+        } finally {
+            if (opening != null) opening.thenAccept(org.vnvdimm.sim.journal.Journal::close).exceptionally(e -> null).join();
         }
         return Main.EXIT_EXPECTATION_FAILED;
     }

@@ -72,6 +72,7 @@ public final class Explorer {
     private final List<String> hypercalls = new ArrayList<>();
     private final TreeMap<String, Integer> messageCounts = new TreeMap<>();
     private long decisions;
+    private long defaultDeliveries;
 
     public Explorer(Options o) { this.o = o; }
 
@@ -99,8 +100,18 @@ public final class Explorer {
         Scenario.Builder b = o.scenario().toBuilder();
         int n = 1 + rng.nextInt(o.randomFaults());
         for (int i = 0; i < n; i++) b.addFaults(randomFault(rng));
+        // One kind in seven: the last fault is a power cycle instead, at a delivery a default run
+        // reaches. Its own stream, so the other faults are the ones drawn without it.
+        SplittableRandom power = new SplittableRandom(seed ^ POWER_STREAM);
+        if (defaultDeliveries > 1 && power.nextInt(7) == 0) {
+            b.setFaults(b.getFaultsCount() - 1, Fault.newBuilder().setPowerCycle(org.vnvdimm.proto.PowerCycleFault.newBuilder()
+                    .setAtSeq(2 + power.nextLong(defaultDeliveries - 1))));
+        }
         return b.build();
     }
+
+    /** Where the power-cycle stream departs from the run's seed. */
+    static final long POWER_STREAM = 0xbb67ae8584caa73bL;
 
     static final List<String> ERRNOS = List.of("ENOMEM", "EBUSY", "EAGAIN", "EFAULT", "EINVAL");
 
@@ -134,6 +145,7 @@ public final class Explorer {
         Schedule.Recording rec = new Schedule.Recording(ChoiceSource.seeded(o.baseSeed()));
         sim.run(o.scenario(), o.baseSeed(), null, mem, o.substitute(), rec);
         decisions = rec.decisions();
+        defaultDeliveries = mem.records().size();
         java.util.TreeSet<String> seen = new java.util.TreeSet<>();
         for (TraceRecord t : mem.records()) {
             Envelope e = t.getDelivered();

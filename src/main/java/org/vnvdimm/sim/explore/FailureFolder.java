@@ -28,6 +28,12 @@ public final class FailureFolder {
 
     public static RunSummary write(Path dir, Scenario s, Schedule schedule, long seed, String comment, Simulator sim,
                                    UnaryOperator<Wire.ComponentFactory> substitute) throws IOException, RunFolder.Refused {
+        return write(dir, s, schedule, seed, comment, sim, substitute, Recorders.none());
+    }
+
+    /** The same, and the run goes to recorder too (the run journal, for one). */
+    public static RunSummary write(Path dir, Scenario s, Schedule schedule, long seed, String comment, Simulator sim,
+                                   UnaryOperator<Wire.ComponentFactory> substitute, org.vnvdimm.sim.record.Recorder recorder) throws IOException, RunFolder.Refused {
         if (substitute == null) substitute = UnaryOperator.identity();
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("scenario.yaml"), "# written by vnvdimm: " + comment + "\n" + ProtoYaml.write(s), StandardCharsets.UTF_8);
@@ -35,7 +41,7 @@ public final class FailureFolder {
         Files.writeString(dir.resolve("seed.txt"), Long.toUnsignedString(seed) + "\n", StandardCharsets.UTF_8);
         RunFolder folder = RunFolder.prepare(dir.resolve("run"), true, false);
         Path bin = folder.work().resolve("trace.bin");
-        RunResult r = sim.run(s, seed, bin, Recorders.none(), substitute, schedule.replay());
+        RunResult r = sim.run(s, seed, bin, recorder, substitute, schedule.replay());
         TraceFiles.write(folder.work(), bin, r.summary());
         folder.commit();
         return r.summary();

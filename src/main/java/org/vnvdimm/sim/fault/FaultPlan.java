@@ -71,6 +71,8 @@ public final class FaultPlan implements Faults {
                 yield "delay " + d.getNs() + " ns " + link(LinkFault.newBuilder().setFrom(d.getFrom()).setTo(d.getTo())
                         .setMessage(d.getMessage()).setNth(d.getNth()).setProbability(d.getProbability()).build());
             }
+            case POWER_CYCLE -> "power_cycle " + (f.getPowerCycle().getAfterStep() > 0 ? "after step " + f.getPowerCycle().getAfterStep()
+                    : "at #" + f.getPowerCycle().getAtSeq());
             case KIND_NOT_SET -> "(no fault)";
         };
     }
@@ -182,6 +184,11 @@ public final class FaultPlan implements Faults {
     public List<Kill> atQuiescence(int lastStep) {
         List<Kill> out = new ArrayList<>();
         for (Armed a : armed) {
+            if (!a.fired && a.fault.hasPowerCycle() && a.fault.getPowerCycle().getAfterStep() > 0
+                    && lastStep >= a.fault.getPowerCycle().getAfterStep()) {
+                a.fired = true;
+                out.add(new Kill(POWER, false, "fault: " + a.what + ": " + POWER_LOST));
+            }
             if (a.fired || !a.fault.hasCrash()) continue;
             CrashFault c = a.fault.getCrash();
             // Nothing is in flight and step N (or a later one) has been injected: step N is over.
@@ -190,6 +197,20 @@ public final class FaultPlan implements Faults {
             out.add(new Kill(c.getRole(), c.getRestart(), "fault: " + a.what + ": " + deathOf(c.getRole(), c.getRestart())));
         }
         return out;
+    }
+
+    /** What the trace says when the plug is pulled. */
+    public static final String POWER_LOST = "the platform loses power and boots again from the same DIMMs";
+
+    @Override
+    public Kill beforeDelivery(long nextSeq) {
+        for (Armed a : armed) {
+            if (a.fired || !a.fault.hasPowerCycle() || a.fault.getPowerCycle().getAtSeq() == 0) continue;
+            if (nextSeq < a.fault.getPowerCycle().getAtSeq()) continue;
+            a.fired = true;
+            return new Kill(POWER, false, "fault: " + a.what + ": " + POWER_LOST);
+        }
+        return null;
     }
 
     @Override

@@ -51,8 +51,9 @@ public final class Oracles implements Wire.Observer {
     public static final String LIVENESS = "liveness";
     public static final String CRASH = "crash";
     public static final String REPORT_BEFORE_MAP = "report-before-map";
+    public static final String DURABILITY = "durability";
     /** The one list of oracles: the CLI, the scenario validator and the summary read it. */
-    public static final List<String> ALL = List.of(BOOT_SAFETY, ISOLATION, COHERENCE, INTEGRITY, ACPI, LIVENESS, CRASH, REPORT_BEFORE_MAP);
+    public static final List<String> ALL = List.of(BOOT_SAFETY, ISOLATION, COHERENCE, INTEGRITY, ACPI, LIVENESS, CRASH, REPORT_BEFORE_MAP, DURABILITY);
 
     /** Distinct verdicts kept per oracle; later ones of new causes are counted as dropped. */
     public static final int MAX_VERDICTS_PER_ORACLE = 100;
@@ -72,6 +73,22 @@ public final class Oracles implements Wire.Observer {
     }
 
     record Layout(int domid, long gfn, long nr, String path, long pgoff) {}
+
+    /**
+     * What a pmem byte range must read as after a power cycle, from the stores on the bus: now is
+     * the last store (seq storeSeq); flushed when a flush covered it since; old is what it held
+     * before the first store not flushed (null: never seen on the bus, any value). cycled: a power
+     * cycle came after the store.
+     */
+    record Stored(byte[] old, int oldOff, byte[] now, int nowOff, long storeSeq, boolean flushed, boolean cycled) implements ExtentMap.Value<Stored> {
+        public Stored slice(long o) {
+            return new Stored(old, old == null ? 0 : Math.toIntExact(oldOff + o), now, Math.toIntExact(nowOff + o), storeSeq, flushed, cycled);
+        }
+
+        Stored cycle() { return new Stored(old, oldOff, now, nowOff, storeSeq, flushed, true); }
+
+        Stored flush() { return new Stored(null, 0, now, nowOff, storeSeq, true, cycled); }
+    }
 
     // ---- evidence: the hardware
     private final RangeSet hostRam;
@@ -137,6 +154,11 @@ public final class Oracles implements Wire.Observer {
     /** dm-acpi keys per domain: address, and per blob offset/length, as written to xenstore. */
     private final TreeMap<Integer, TreeMap<String, String>> dmAcpiKeys = new TreeMap<>();
     private final TreeSet<String> reportedStale = new TreeSet<>();
+
+    // ---- evidence: stores, flushes and loads of pmem on the bus, for durability
+    private final ExtentMap<Stored> stored = new ExtentMap<>();
+    private int powerOns;
+    private long lastCycleSeq;
 
     // ---- verdicts
     private final List<Verdict.Builder> kept = new ArrayList<>();
@@ -216,7 +238,13 @@ public final class Oracles implements Wire.Observer {
     private void onDelivered(Envelope e, List<long[]> touched, List<Verdict> out) {
         switch (e.getPayloadCase()) {
             case MEM_ACCESS -> {
-                if (e.getTo().equals(Roles.PLATFORM)) onBus(e.getMemAccess(), e, out);
+                if (e.getTo().equals(Roles.PLATFORM)) {
+                    onBus(e.getMemAccess(), e, out);
+                    durableStore(e.getMemAccess(), e.getSeq());
+                }
+            }
+            case POWER_ON -> {
+                if (e.getTo().equals(Roles.PLATFORM) && ++powerOns > 1) powerCycled(e.getSeq());
             }
             case PLATFORM_OP, SYSCTL, DOMCTL, MEMORY_OP, MMU_UPDATE -> {
                 if (!e.getTo().equals(Roles.XEN)) return;
@@ -242,6 +270,7 @@ public final class Oracles implements Wire.Observer {
                 if (e.getGuestMemAccess().getWrite()) onGuestStore(Roles.servedDomain(e.getFrom()), e.getGuestMemAccess());
             }
             case MEM_ACCESS_DONE -> {
+                if (e.getFrom().equals(Roles.PLATFORM) && !e.getMemAccessDone().getData().isEmpty()) durableLoad(e, out);
                 GuestMemAccess a = pendingAccess.remove(e.getTo() + "#" + e.getTag());
                 if (a != null) completeAccess(Roles.servedDomain(e.getTo()), a, e, out);
             }
@@ -636,6 +665,88 @@ public final class Oracles implements Wire.Observer {
             }
         }
         m.remove(gfn, nr);
+    }
+
+    // ---- durability
+
+    /**
+     * A store to pmem: a guest's stays in the caches until a flush covers it; Dom0's and Xen's are
+     * durable at once (the pmem driver flushes them, README "Power cycles") and are what the range
+     * holds from now on. A flush (CLWB + SFENCE) makes what is stored there durable.
+     */
+    private void durableStore(MemAccess m, long seq) {
+        long len = m.getOp() == MemAccess.Op.WRITE ? m.getData().size() : m.getLen();
+        if (len <= 0 || m.getSpa() < 0 || !hostPmem.intersects(m.getSpa() >>> PAGE_SHIFT, (m.getSpa() + len + PAGE_SIZE - 1) >>> PAGE_SHIFT)) return;
+        int who = m.getInitiatorDomid();
+        boolean guest = who > 0 && who < DOMID_SELF;
+        switch (m.getOp()) {
+            case FLUSH -> {
+                long s0 = m.getSpa() & -64L, t0 = (m.getSpa() + len + 63) & -64L;
+                for (ExtentMap.Extent<Stored> x : stored.overlapping(s0, t0 - s0)) stored.put(x.start(), x.length(), x.value().flush());
+            }
+            case WRITE -> {
+                byte[] d = m.getData().toByteArray();
+                long at = m.getSpa();
+                List<ExtentMap.Extent<Stored>> before = stored.overlapping(at, len);
+                long pos = at;
+                List<ExtentMap.Extent<Stored>> pieces = new ArrayList<>();
+                for (ExtentMap.Extent<Stored> x : before) {
+                    if (x.start() > pos) pieces.add(new ExtentMap.Extent<>(pos, x.start() - pos, null));
+                    pieces.add(x);
+                    pos = x.end();
+                }
+                if (pos < at + len) pieces.add(new ExtentMap.Extent<>(pos, at + len - pos, null));
+                for (ExtentMap.Extent<Stored> x : pieces) {
+                    int off = (int) (x.start() - at);
+                    Stored was = x.value();
+                    byte[] old = null;
+                    int oldOff = 0;
+                    if (guest && was != null) {
+                        // The first store not flushed keeps what was durable before it.
+                        old = was.flushed() || was.cycled() ? was.now() : was.old();
+                        oldOff = was.flushed() || was.cycled() ? was.nowOff() : was.oldOff();
+                    }
+                    stored.put(x.start(), x.length(), new Stored(old, oldOff, d, off, seq, !guest, false));
+                }
+            }
+            case FILL -> stored.remove(m.getSpa(), len);   // tagged fills carry no bytes on the bus: not judged
+            default -> { }
+        }
+    }
+
+    /** The power came back: what each range held at the cut is now what it must read as. */
+    private void powerCycled(long seq) {
+        lastCycleSeq = seq;
+        for (ExtentMap.Extent<Stored> x : stored.extents()) stored.put(x.start(), x.length(), x.value().cycle());
+        // Everything in RAM is gone: Xen's, Dom0's and the guests' state starts again.
+        for (RangeSet r : List.of(mgmt, data, knownToXen, inspected)) r.remove(0, Long.MAX_VALUE);
+        mmio.clear(); owners.clear(); created.clear(); booted.clear();
+        hotAdded.clear(); hotUsable.clear(); nvdimms.clear(); qmpPending.clear(); qmpAdds.clear(); calls.clear(); offered.clear();
+        offeredWritten.clear(); layoutsByDomain.clear(); layoutsByPath.clear(); shadow.clear(); pendingAccess.clear();
+        dmAcpiKeys.clear(); fitReads.clear(); lastFit.clear();
+    }
+
+    /** A load answered by the DIMMs after a power cycle: flushed stores read back; unflushed ones old or new. */
+    private void durableLoad(Envelope e, List<Verdict> out) {
+        MemAccessDone d = e.getMemAccessDone();
+        byte[] got = d.getData().toByteArray();
+        if (stored.isEmpty() || got.length == 0) return;
+        for (ExtentMap.Extent<Stored> x : stored.overlapping(d.getSpa(), got.length)) {
+            Stored v = x.value();
+            if (!v.cycled()) continue;
+            int off = (int) (x.start() - d.getSpa());
+            for (int i = 0; i < x.length(); i++) {
+                byte b = got[off + i], now = v.now()[v.nowOff() + i];
+                if (b == now) continue;
+                if (!v.flushed() && (v.old() == null || b == v.old()[v.oldOff() + i])) continue;
+                long at = x.start() + i;
+                fire(out, DURABILITY, (v.flushed() ? "flushed-" : "unflushed-") + (at >>> PAGE_SHIFT), e.getSeq(), v.flushed()
+                        ? fmt("after the power cycle at #%d, spa %#x reads %#04x: the store at #%d (%#04x) was flushed and is lost", lastCycleSeq, at, b & 0xff, v.storeSeq(), now & 0xff)
+                        : fmt("after the power cycle at #%d, spa %#x reads %#04x: neither the unflushed store at #%d (%#04x) nor what it held before (%#04x)",
+                                lastCycleSeq, at, b & 0xff, v.storeSeq(), now & 0xff, v.old()[v.oldOff() + i] & 0xff));
+                break;
+            }
+        }
     }
 
     private void destroyed(int domid) {

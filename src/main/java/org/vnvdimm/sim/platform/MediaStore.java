@@ -31,6 +31,14 @@ public final class MediaStore {
 
     private final ExtentMap<Content> map = new ExtentMap<>(MediaStore::continuous);
     private long storedBytes;
+    /**
+     * The persistence domain: for every cache line holding a store not flushed yet, what the media
+     * held before the first such store (what a power cut leaves when the line was never written
+     * back). Kept as extents of cache lines, so its cost tracks stores, not capacity.
+     */
+    private final ExtentMap<Content> unflushed = new ExtentMap<>(MediaStore::continuous);
+    /** x86's cache line: CLWB/CLFLUSHOPT write back this much. */
+    public static final int CACHE_LINE_BYTES = 64;
 
     private static boolean continuous(ExtentMap.Extent<Content> a, ExtentMap.Extent<Content> b) {
         if (a.value() instanceof Zero && b.value() instanceof Zero) return true;
@@ -77,6 +85,84 @@ public final class MediaStore {
         return out;
     }
 
+    /**
+     * A store that stays in the CPU caches until flushed: the cache lines it touches keep what the
+     * media held before (once per line, until a flush) so a power cut can lose it.
+     */
+    public void writeVolatile(long addr, byte[] data) {
+        checkAccess(addr, data.length);
+        if (data.length == 0) return;
+        long s = addr & -CACHE_LINE_BYTES, t = (addr + data.length + CACHE_LINE_BYTES - 1) & -CACHE_LINE_BYTES;
+        // Save the old content of the lines not already pending: the gaps between pending extents.
+        long at = s;
+        for (ExtentMap.Extent<Content> e : unflushed.overlapping(s, t - s)) {
+            if (e.start() > at) saveOld(at, e.start() - at);
+            at = Math.max(at, e.end());
+        }
+        if (at < t) saveOld(at, t - at);
+        write(addr, data);
+    }
+
+    private void saveOld(long addr, long len) {
+        long at = addr;
+        for (ExtentMap.Extent<Content> e : map.overlapping(addr, len)) {
+            if (e.start() > at) unflushed.put(at, e.start() - at, new Zero());
+            Content c = e.value() instanceof Bytes b ? new Bytes(java.util.Arrays.copyOfRange(b.data(), b.offset(), b.offset() + (int) e.length()), 0) : e.value();
+            unflushed.put(e.start(), e.length(), c);
+            at = e.end();
+        }
+        if (at < addr + len) unflushed.put(at, addr + len - at, new Zero());
+    }
+
+    /** CLWB + SFENCE over [addr, addr+len): the lines reach the media for good. */
+    public void flush(long addr, long len) {
+        if (len <= 0) return;
+        long s = addr & -CACHE_LINE_BYTES, t = (addr + len + CACHE_LINE_BYTES - 1) & -CACHE_LINE_BYTES;
+        unflushed.remove(s, t - s);
+    }
+
+    /** Cache lines holding stores not flushed yet. */
+    public long unflushedBytes() {
+        long n = 0;
+        for (ExtentMap.Extent<Content> e : unflushed.extents()) n += e.length();
+        return n;
+    }
+
+    /** What a power cut did to the stores that were not flushed. */
+    public record PowerLoss(int ranges, long lostBytes, long keptBytes) {}
+
+    /**
+     * The power goes: for each range of unflushed lines the choice (seeded) says which of its lines
+     * had been written back by the caches: all, none, or the first k (a cut at a line boundary).
+     * The others read as before their stores. O(ranges).
+     */
+    public PowerLoss powerLoss(java.util.SplittableRandom choice) {
+        int ranges = 0;
+        long lost = 0, kept = 0;
+        for (ExtentMap.Extent<Content> e : unflushed.extents()) {
+            ranges++;
+            long lines = e.length() / CACHE_LINE_BYTES;
+            int how = choice.nextInt(3);
+            long back = how == 0 ? 0 : how == 1 ? lines : (lines > 1 ? 1 + choice.nextLong(lines - 1) : choice.nextInt(2));
+            long keep = back * CACHE_LINE_BYTES;
+            kept += keep;
+            lost += e.length() - keep;
+            if (e.length() - keep > 0) restore(e.start() + keep, e.length() - keep, e.value().slice(keep));
+        }
+        unflushed.clear();
+        return new PowerLoss(ranges, lost, kept);
+    }
+
+    private void restore(long addr, long len, Content old) {
+        release(addr, len);
+        if (old instanceof Bytes b) {
+            storedBytes += len;
+            map.put(addr, len, new Bytes(b.data(), b.offset()));
+        } else if (!(old instanceof Zero)) {
+            map.put(addr, len, old);
+        }
+    }
+
     /** Number of extents: the store's cost, which must track writes, not capacity. */
     public int extentCount() { return map.size(); }
 
@@ -84,6 +170,7 @@ public final class MediaStore {
 
     public void clear() {
         map.clear();
+        unflushed.clear();
         storedBytes = 0;
     }
 

@@ -32,15 +32,26 @@ public final class Platform extends ComponentBehavior {
     private final MediaStore ram;
     private final MediaStore media;
 
+    /** Where the stream that decides which unflushed lines the caches wrote back departs from the run's seed. */
+    static final long WRITEBACK_STREAM = 0x3c6ef372fe94f82bL;
+
+    private final long seed;
+
     public static Behavior<Envelope> create(ActorRef<StepResult> wire, PlatformModel model, MediaStore ram, MediaStore media) {
-        return Behaviors.setup(ctx -> new Platform(ctx, wire, model, ram, media));
+        return create(wire, model, ram, media, 0);
     }
 
-    private Platform(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, PlatformModel model, MediaStore ram, MediaStore media) {
+    /** seed: the run's; it decides (with what is pending) which unflushed lines a power cut loses. */
+    public static Behavior<Envelope> create(ActorRef<StepResult> wire, PlatformModel model, MediaStore ram, MediaStore media, long seed) {
+        return Behaviors.setup(ctx -> new Platform(ctx, wire, model, ram, media, seed));
+    }
+
+    private Platform(ActorContext<Envelope> ctx, ActorRef<StepResult> wire, PlatformModel model, MediaStore ram, MediaStore media, long seed) {
         super(ctx, Roles.PLATFORM, wire);
         this.model = model;
         this.ram = ram;
         this.media = media;
+        this.seed = seed;
     }
 
     @Override
@@ -68,6 +79,14 @@ public final class Platform extends ComponentBehavior {
 
     private void powerOn() {
         ram.clear();
+        long pending = media.unflushedBytes();
+        if (pending > 0) {
+            // Lines still in the caches when the power went: the scheduler's seeded choice says
+            // which of them the caches had written back before the cut.
+            MediaStore.PowerLoss l = media.powerLoss(new java.util.SplittableRandom(seed ^ WRITEBACK_STREAM ^ pending * 0x9E3779B97F4A7C15L));
+            log("platform: power was lost with %d range(s) of unflushed cache lines (%d bytes): %d bytes had been written back, %d bytes lost",
+                    l.ranges(), pending, l.keptBytes(), l.lostBytes());
+        }
         send(Roles.XEN, Envelope.newBuilder().setFirmwareHandoff(FirmwareHandoff.newBuilder()
                 .addAllE820(model.e820()).addAllAcpiTables(model.acpiTables()).setNrCpus(model.nrCpus()).setPaddrBits(46)));
     }
@@ -97,6 +116,9 @@ public final class Platform extends ComponentBehavior {
         replyTo(e, Envelope.newBuilder().setAcpiEvalResult(r));
     }
 
+    /** A guest domain (not Dom0, not Xen itself or another DOMID_* pseudo-domain). */
+    private static boolean isGuest(int domid) { return domid > 0 && domid < org.vnvdimm.contract.XenAbi.DOMID_SELF; }
+
     private void access(MemAccess m) {
         long len = m.getOp() == MemAccess.Op.WRITE ? m.getData().size() : m.getLen();
         MemAccessDone.Builder done = MemAccessDone.newBuilder().setSpa(m.getSpa()).setGpa(m.getGpa());
@@ -109,12 +131,18 @@ public final class Platform extends ComponentBehavior {
             MediaStore store = model.isPmem(m.getSpa()) ? media : ram;
             switch (m.getOp()) {
                 case READ -> done.setData(ByteString.copyFrom(store.read(m.getSpa(), (int) len)));
-                case WRITE -> store.write(m.getSpa(), m.getData().toByteArray());
+                case WRITE -> {
+                    // A guest's store to pmem sits in the CPU caches until the guest flushes it.
+                    // Dom0's and Xen's writes are durable at once [inferred]: Linux's pmem driver
+                    // writes with memcpy_flushcache and flushes (arch_wb_cache_pmem, nvdimm_flush)
+                    // for info blocks, labels and the filesystem's metadata; Xen's frame table
+                    // and M2P are rebuilt at every boot anyway.
+                    if (store == media && isGuest(m.getInitiatorDomid())) media.writeVolatile(m.getSpa(), m.getData().toByteArray());
+                    else store.write(m.getSpa(), m.getData().toByteArray());
+                }
                 case FILL -> store.fill(m.getSpa(), len, m.getFillTag().isEmpty() ? null : m.getFillTag());
-                // The media model has no CPU cache in front of it: every store is already in the
-                // persistence domain, so CLWB + SFENCE completes at once (it is on the bus for
-                // whoever models a power cut between a store and its flush).
-                case FLUSH -> { }
+                // CLWB + SFENCE: the lines reach the persistence domain (RAM has none).
+                case FLUSH -> { if (store == media) media.flush(m.getSpa(), len); }
                 default -> throw new ProtocolError("memory op " + m.getOp());
             }
         }

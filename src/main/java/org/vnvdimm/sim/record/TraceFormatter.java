@@ -354,6 +354,7 @@ public final class TraceFormatter {
                                 + "; xl pmem-setup -d " + hex(p.getDataSmfn()) + " " + hex(p.getDataEmfn()) + " " + hex(p.getMgmtSmfn()) + " " + hex(p.getMgmtEmfn())
                         : "probe pfn-xen " + p.getFromNamespace() + " (Dom0 reports it: XENPF_pmem_add)";
             }
+            case MOUNT -> "mount -t " + a.getMount().getType() + " -o dax " + a.getMount().getDev() + " " + a.getMount().getMount();
             case MKFS -> "mkfs." + a.getMkfs().getType() + " " + a.getMkfs().getDev() + " && mount -o dax " + a.getMkfs().getDev() + " " + a.getMkfs().getMount();
             case CREATE_FILE -> "fallocate -l " + size(a.getCreateFile().getSizeBytes()) + " " + a.getCreateFile().getPath();
             case XL_CREATE -> "xl create " + a.getXlCreate().getDomain().getName() + ".cfg";

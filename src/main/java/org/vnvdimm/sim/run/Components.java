@@ -24,6 +24,8 @@ final class Components implements Wire.ComponentFactory {
     private final MediaStore ram;
     private final MediaStore media;
     private final long seed;
+    /** The filesystems' metadata on the DIMMs: it outlives a Dom0 (a power cycle), as the media does. */
+    private final org.vnvdimm.dom0.fs.OnMedia onMedia = new org.vnvdimm.dom0.fs.OnMedia();
 
     Components(Scenario scenario, long seed, PlatformModel model, MediaStore ram, MediaStore media) {
         this.scenario = scenario;
@@ -36,7 +38,7 @@ final class Components implements Wire.ComponentFactory {
     @Override
     public Behavior<Envelope> create(String role, ActorRef<StepResult> wire) {
         return switch (role) {
-            case Roles.PLATFORM -> Platform.create(wire, model, ram, media);
+            case Roles.PLATFORM -> Platform.create(wire, model, ram, media, seed);
             case Roles.XEN -> Xen.create(wire, Xen.Config.of(scenario.getDesign()));
             case Roles.XENSTORED -> org.vnvdimm.dom0.Xenstored.create(wire);
             case Roles.XL -> org.vnvdimm.dom0.Toolstack.create(wire, "on".equals(scenario.getDesign().getQemuPrealloc()),
@@ -44,7 +46,7 @@ final class Components implements Wire.ComponentFactory {
             case Roles.DOM0 -> org.vnvdimm.dom0.Dom0Kernel.create(wire, new org.vnvdimm.dom0.Dom0Kernel.Config(seed,
                     scenario.getDesign().getHotplugReport().isEmpty() ? "before-map" : scenario.getDesign().getHotplugReport(),
                     scenario.getDesign().getInvalidation().isEmpty() ? "none" : scenario.getDesign().getInvalidation(),
-                    scenario.getDesign().getHostKernel().isEmpty() ? "4.15" : scenario.getDesign().getHostKernel()));
+                    scenario.getDesign().getHostKernel().isEmpty() ? "4.15" : scenario.getDesign().getHostKernel(), onMedia));
             default -> {
                 if (Roles.isQemu(role)) yield org.vnvdimm.qemu.Qemu.create(wire, Roles.servedDomain(role), scenario.getDesign());
                 // The guest learns its workload from xenstore, as xl wrote it from the domain config.

@@ -112,7 +112,7 @@ public final class ScenarioDriver implements Wire.Driver {
                 if (!d.getQemu().isBlank()) d.clearDeviceModelArgs().addAllDeviceModelArgs(QemuArgs.split(d.getQemu()));
                 yield s.toBuilder().setXlCreate(s.getXlCreate().toBuilder().setCount(0).setDomain(d)).build();
             }
-            case POWER_ON, NDCTL, PMEM_SETUP, MKFS, HOTPLUG_DIMM, NVDIMM_HOTPLUG, NVDIMM_UNPLUG, FS, GUEST_IO -> s;
+            case POWER_ON, NDCTL, PMEM_SETUP, MKFS, HOTPLUG_DIMM, NVDIMM_HOTPLUG, NVDIMM_UNPLUG, FS, GUEST_IO, POWER_CYCLE, MOUNT -> s;
             case CONCURRENTLY -> throw new IllegalArgumentException("a concurrently step inside another");
             case ACTION_NOT_SET -> throw new IllegalArgumentException("a step has no action");
         };
@@ -138,6 +138,8 @@ public final class ScenarioDriver implements Wire.Driver {
             case FS -> fsCommand(s.getFs());
             case GUEST_IO -> String.format(java.util.Locale.ROOT, "in %s: %s vNVDIMM %d offset %d length %d", s.getGuestIo().getDomain(), s.getGuestIo().getOp(),
                     s.getGuestIo().getVnvdimm(), s.getGuestIo().getOffsetBytes(), s.getGuestIo().getLengthBytes());
+            case POWER_CYCLE -> "power cycle (pull the plug)";
+            case MOUNT -> "mount -t " + s.getMount().getType() + " -o dax " + s.getMount().getDev() + " " + s.getMount().getMount();
             case CONCURRENTLY -> "concurrently";
             case ACTION_NOT_SET -> "(none)";
         };
@@ -159,7 +161,8 @@ public final class ScenarioDriver implements Wire.Driver {
 
     /** Whether the operator waits for the command's exit status (pressing a button or plugging a DIMM has none). */
     private static boolean answers(Step s) {
-        return s.getActionCase() != Step.ActionCase.POWER_ON && s.getActionCase() != Step.ActionCase.HOTPLUG_DIMM;
+        return s.getActionCase() != Step.ActionCase.POWER_ON && s.getActionCase() != Step.ActionCase.HOTPLUG_DIMM
+                && s.getActionCase() != Step.ActionCase.POWER_CYCLE;
     }
 
     @Override
@@ -192,8 +195,17 @@ public final class ScenarioDriver implements Wire.Driver {
             case NVDIMM_UNPLUG -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setNvdimmUnplug(s.getNvdimmUnplug()));
             case FS -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setFs(s.getFs()));
             case GUEST_IO -> base.setTo(Roles.XL).setAdminCommand(AdminCommand.newBuilder().setGuestIo(s.getGuestIo()));
-            case CONCURRENTLY, ACTION_NOT_SET -> throw new IllegalStateException("step " + p.step() + " cannot be injected as it is");
+            case MOUNT -> base.setTo(Roles.DOM0).setAdminCommand(AdminCommand.newBuilder().setMount(s.getMount()));
+            case POWER_CYCLE, CONCURRENTLY, ACTION_NOT_SET -> throw new IllegalStateException("step " + p.step() + " cannot be injected as it is");
         };
+    }
+
+    @Override
+    public String powerCycle() {
+        if (next >= plan.size() || !plan.get(next).action().hasPowerCycle()) return null;
+        closeRunning();
+        Planned p = plan.get(next++);
+        return "step " + p.step() + ": power cycle: the plug is pulled";
     }
 
     /** The system went quiet: a command that never answered has failed. */

@@ -321,6 +321,11 @@ public final class ScenarioValidator {
         Map<Integer, Created> domids = new HashMap<>();
         for (int i = 0; i < s.getStepsCount(); i++) {
             Step st = s.getSteps(i);
+            if (st.hasPowerCycle()) {
+                // The domains died with the power: their names and domids are free again.
+                names.clear();
+                domids.clear();
+            }
             if (!st.hasXlCreate()) continue;
             DomainConfig d = st.getXlCreate().getDomain();
             String p = "steps[" + i + "].xl_create.domain";
@@ -541,6 +546,7 @@ public final class ScenarioValidator {
                     String tp = p + ".concurrently[" + k + "]";
                     if (Long.compareUnsigned(instances(t), 1) > 0) r.rejectAs(tp, "a step without count (a concurrently step runs each once)", "a count");
                     if (t.getActionCase() == Step.ActionCase.POWER_ON) r.rejectAs(tp, "a step other than power_on", "power_on");
+                    if (t.getActionCase() == Step.ActionCase.POWER_CYCLE) r.rejectAs(tp, "a step other than power_cycle", "power_cycle");
                     stepIsComplete(r, tp, t, true);
                 }
                 return;
@@ -626,7 +632,16 @@ public final class ScenarioValidator {
                 break;
             }
             case POWER_ON:
+            case POWER_CYCLE:
                 break; // no fields
+            case MOUNT: {
+                Mkfs m = step.getMount();
+                r.required(p + ".mount.dev", m.getDev(), "a device such as /dev/pmem0");
+                if (!FILESYSTEMS.contains(m.getType())) r.reject(p + ".mount.type", "one of " + String.join(", ", FILESYSTEMS), m.getType());
+                r.required(p + ".mount.mount", m.getMount(), "a mount point such as /mnt/pmem0");
+                if (m.getFragment() != 0) r.reject(p + ".mount.fragment", "no fragment (mount keeps the filesystem as it is)", Integer.toUnsignedString(m.getFragment()));
+                break;
+            }
             case ACTION_NOT_SET:
             default:
                 r.rejectAs(p, "a step with exactly one of the keys " + Step.getDescriptor().getFields().stream()
@@ -770,7 +785,15 @@ public final class ScenarioValidator {
                     link(r, p + ".delay", d.getFrom(), d.getTo(), d.getMessage(), d.getNth(), d.getProbability());
                     if (d.getNs() == 0) r.reject(p + ".delay.ns", "a delay in nanoseconds of virtual time above 0", null);
                 }
-                case KIND_NOT_SET -> r.rejectAs(p, "one of hypercall_error, crash, drop, duplicate, delay, reorder", "nothing");
+                case POWER_CYCLE -> {
+                    var c = f.getPowerCycle();
+                    boolean after = c.getAfterStep() != 0, at = c.getAtSeq() != 0;
+                    if (after == at) r.rejectAs(p + ".power_cycle", "exactly one trigger: after_step or at_seq", after ? "both" : "neither");
+                    if (after && Integer.compareUnsigned(c.getAfterStep(), s.getStepsCount()) > 0) {
+                        r.reject(p + ".power_cycle.after_step", "a step number from 1 to " + s.getStepsCount(), Integer.toUnsignedString(c.getAfterStep()));
+                    }
+                }
+                case KIND_NOT_SET -> r.rejectAs(p, "one of hypercall_error, crash, drop, duplicate, delay, reorder, power_cycle", "nothing");
             }
         }
     }

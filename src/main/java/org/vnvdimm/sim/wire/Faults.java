@@ -18,8 +18,14 @@ public interface Faults {
         public static final Action DELIVER = new Action(Kind.DELIVER, "", 0, 0, "", false);
     }
 
-    /** A component killed between deliveries (crash after_step). */
+    /** A component killed between deliveries (crash after_step), or the power cut ({@link #POWER}). */
     record Kill(String role, boolean restart, String note) {}
+
+    /** The "role" of a power cycle: every component dies and the platform boots again from its DIMMs. */
+    String POWER = "power";
+
+    /** Right before delivery number nextSeq (nothing in flight): a power cycle to apply now, or null. */
+    default Kill beforeDelivery(long nextSeq) { return null; }
 
     Action onPick(Envelope.Builder picked);
 

@@ -71,6 +71,19 @@ public final class Scheduler {
 
     public int size() { return queued; }
 
+    /** The power went: every queued message is lost. Returns how many. */
+    public int clear() {
+        int n = queued;
+        for (Pair p : active) {
+            p.queue.clear();
+            p.ages.clear();
+            p.activeIndex = -1;
+        }
+        active.clear();
+        queued = 0;
+        return n;
+    }
+
     public Envelope.Builder next() {
         if (queued == 0) throw new IllegalStateException("nothing to deliver");
         int n = active.size();

@@ -49,6 +49,9 @@ public final class Wire {
 
         /** The number (1-based, as listed under steps:) of the last step injected; 0 before the first. */
         default int lastStep() { return 0; }
+
+        /** When the next step is a power cycle (the plug pulled): consumes it and says so in words; else null. */
+        default String powerCycle() { return null; }
     }
 
     /**
@@ -300,6 +303,11 @@ public final class Wire {
                 List<Faults.Kill> kills = faults.atQuiescence(driver.lastStep());
                 for (Faults.Kill k : kills) kill(k.role(), k.restart(), k.note());
                 if (!kills.isEmpty()) continue;
+                String cut = driver.powerCycle();
+                if (cut != null) {
+                    powerCycle(cut, false);
+                    continue;
+                }
                 List<Envelope.Builder> inject = driver.next();
                 if (inject.isEmpty()) {
                     end(false);
@@ -311,6 +319,11 @@ public final class Wire {
             if (seq >= maxDeliveries) {
                 end(true);
                 return;
+            }
+            Faults.Kill cut = faults.beforeDelivery(seq + 1);
+            if (cut != null) {
+                kill(cut.role(), cut.restart(), cut.note());
+                continue;
             }
             Envelope.Builder picked = scheduler.next();
             String note = notes.isEmpty() ? null : notes.remove(picked);
@@ -475,6 +488,11 @@ public final class Wire {
      * host down with it. note (when not null) goes on the next delivery's record.
      */
     private void kill(String role, boolean restart, String note) {
+        if (role.equals(Faults.POWER)) {
+            faults.applied(seq, "after it: " + note);
+            powerCycle(note, true);
+            return;
+        }
         if (note != null) {
             pendingNotes.add(log(note));
             faults.applied(seq, "after it: " + note);
@@ -525,6 +543,31 @@ public final class Wire {
     private void endWithDumps() {
         stopAt.dumps().complete(List.copyOf(dumps.values()));
         end(false);
+    }
+
+    /**
+     * The platform loses power: every component stops and forgets everything (it starts from
+     * scratch on its next delivery), queued messages, timers and delayed messages are lost. What
+     * the DIMMs hold stays with the platform's media, which decides at the next power on what the
+     * caches had written back. A fault's cut boots the machine again at once (power_on).
+     */
+    private void powerCycle(String note, boolean bootAgain) {
+        for (Object ref : actors.values()) if (ref != null) host.stop(ref);
+        actors.clear();
+        dead.clear();
+        killed.clear();
+        lostUpTo.clear();
+        hostDown = false;
+        killSenderAfter = null;
+        for (Held h : held) h.cancelled = true;
+        held.clear();
+        timers.clear();
+        notes.clear();
+        int lost = scheduler.clear();
+        pendingNotes.add(log(note + " — every component stops and its RAM is gone" + (lost > 0 ? "; " + lost + " message(s) in flight lost" : "")));
+        if (bootAgain) {
+            send(ADMIN, Envelope.newBuilder().setTo(org.vnvdimm.contract.Roles.PLATFORM).setPowerOn(org.vnvdimm.proto.PowerOn.getDefaultInstance()), 0);
+        }
     }
 
     private void end(boolean stepBoundHit) {

@@ -35,7 +35,7 @@ class CompareCommandTest {
     void markdownAndJsonCarryTheSameCounts() {
         CliTest.Out md = CliTest.vnvdimm("compare", "block-move-refuse", "--design", "invalidation=refuse,none", "--seeds", "2", "--jobs", "1");
         assertEquals(0, md.rc(), md.err());
-        assertTrue(md.out().contains("| invalidation=refuse | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | as expected on 1/1 |"), md.out());
+        assertTrue(md.out().contains("| invalidation=refuse | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | as expected on 1/1 |"), md.out());
         assertTrue(md.out().contains("| invalidation=none | 0 | 0 | 1 (first 2) | 1 (first 2) |"), md.out());
         CliTest.Out js = CliTest.vnvdimm("compare", "block-move-refuse", "--design", "invalidation=none", "--seeds", "2..2", "--format", "json");
         assertEquals(0, js.rc(), js.err());

@@ -20,6 +20,8 @@ class ExploreCliTest {
         assertTrue(r.out().contains("explore: 8/8 runs"), r.out());
         assertTrue(r.out().contains("| liveness | "), r.out());
         assertTrue(r.out().contains("reproduce: ./vnvdimm run " + out.resolve("seed-1/scenario.yaml") + " --seed 1 --schedule "), r.out());
+        // and the kept failing run is in the run journal, under the id printed beside the command
+        assertTrue(java.util.regex.Pattern.compile("schedule\\.txt  \\(or \\./vnvdimm replay run-boot-1-[0-9]+, recorded in the journal ").matcher(r.out()).find(), r.out());
         assertTrue(r.out().contains("shrink: liveness still fails with "), r.out());
         String sha = Files.readString(out.resolve("seed-1/run/summary.json")).replaceAll("(?s).*\"traceSha256\": \"([0-9a-f]+)\".*", "$1");
         CliTest.Out again = vnvdimm("run", out.resolve("seed-1/scenario.yaml").toString(), "--seed", "1", "--schedule",

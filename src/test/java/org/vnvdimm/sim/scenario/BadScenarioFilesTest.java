@@ -49,7 +49,7 @@ class BadScenarioFilesTest {
     @Test
     void stepWithTwoActions() throws Exception {
         check("step-two-actions.yaml", 10, 5, "steps[1].mkfs",
-                "expected only one of power_on, ndctl, pmem_setup, mkfs, file, xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently, fs, guest_io (ndctl is already given at line 9,"
+                "expected only one of power_on, ndctl, pmem_setup, mkfs, file, xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently, fs, guest_io, power_cycle, mount (ndctl is already given at line 9,"
                         + " column 5), got 'mkfs' as well");
     }
 

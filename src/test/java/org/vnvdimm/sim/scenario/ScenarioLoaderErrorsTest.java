@@ -16,7 +16,7 @@ import org.vnvdimm.proto.Scenario;
 class ScenarioLoaderErrorsTest {
 
     private static final String TOP_KEYS = "name, description, seed, design, platform, steps, expect, limits, faults";
-    private static final String STEP_KEYS = "power_on, ndctl, pmem_setup, mkfs, file, xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently, fs, guest_io";
+    private static final String STEP_KEYS = "power_on, ndctl, pmem_setup, mkfs, file, xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently, fs, guest_io, power_cycle, mount";
 
     // ------------------------------------------------------------ keys
 

@@ -321,7 +321,7 @@ class ScenarioValidatorTest {
         assertEquals("cli: platform.dimms: expected at least one DIMM, got nothing", e.getMessage());
         assertEquals(0, e.line());
         assertEquals(List.of("cli: steps[0]: expected a step with exactly one of the keys power_on, ndctl, pmem_setup, mkfs, file,"
-                + " xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently, fs, guest_io, got nothing"), e.additional().stream().map(ScenarioException::getMessage).collect(Collectors.toList()));
+                + " xl_create, hotplug_dimm, nvdimm_hotplug, nvdimm_unplug, concurrently, fs, guest_io, power_cycle, mount, got nothing"), e.additional().stream().map(ScenarioException::getMessage).collect(Collectors.toList()));
     }
 
     @Test

@@ -94,6 +94,31 @@ public final class Libnvdimm {
      *
      * @throws NdException NOT_FOUND (region), BAD_RANGE (region full), BAD_MODE, RESERVE_TOO_LARGE
      */
+    private UUID keepUuid, keepPfnUuid;
+
+    /**
+     * The namespace an info block found at the start of a region describes (it was created before a
+     * power cycle): same mode, UUIDs and data offset. The reserve is the default one when that gives
+     * the block's data offset, else the one that does.
+     */
+    public Namespace adoptNamespace(String regionName, PfnInfoBlock ib) {
+        NvdimmRegion r = region(regionName);
+        NamespaceMode mode = ib.signature().trim().equals(PfnInfoBlock.DAX_SIGNATURE) ? NamespaceMode.DEVDAX : NamespaceMode.FSDAX;
+        PfnMode pfn = PfnMode.fromValue(ib.mode());
+        long want = r.spa().startBytes() + ib.dataOffBytes();
+        NamespaceLayout dflt = NamespaceLayout.compute(r.spa(), pfn, 0, alignBytes);
+        long reserve = dflt.data().startBytes() == want || pfn != PfnMode.XEN ? 0
+                : ib.dataOffBytes() - PfnInfoBlock.NAMESPACE_OFFSET_BYTES - PfnInfoBlock.SIZE_BYTES;
+        keepUuid = ib.parentUuid();
+        keepPfnUuid = ib.uuid();
+        Namespace ns = createNamespace(regionName, 0, r.sizeBytes(), mode, pfn, reserve);
+        if (ns.dataSpa().startBytes() != want) {
+            destroyNamespace(ns.name());
+            throw new NdException(NdException.Reason.BAD_RANGE, "dataoff", String.format(Locale.ROOT, "data offset %#x does not lay out", ib.dataOffBytes()));
+        }
+        return ns;
+    }
+
     public Namespace createNamespace(String regionName, NamespaceMode mode, PfnMode map, long xenReserveBytes) {
         List<SpaRange> free = availableSpa(regionName);
         if (free.isEmpty()) {
@@ -149,8 +174,9 @@ public final class Libnvdimm {
                 }
             }
         }
-        UUID uuid = randomUuid();
-        UUID pfnUuid = randomUuid();
+        UUID uuid = keepUuid != null ? keepUuid : randomUuid();
+        UUID pfnUuid = keepPfnUuid != null ? keepPfnUuid : randomUuid();
+        keepUuid = keepPfnUuid = null;
         Namespace ns = new Namespace(r, index, mode, layout, uuid, pfnUuid);
         inRegion.put(spa.startBytes(), ns);
         return ns;
