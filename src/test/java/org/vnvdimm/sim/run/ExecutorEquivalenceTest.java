@@ -48,7 +48,8 @@ class ExecutorEquivalenceTest {
 
     @Test
     void builtinsGiveTheSameTraceOnBothExecutors() {
-        for (String name : List.of("boot", "two-guests", "hotplug-guest", "hotplug-host-rfc-v4", "hostile-qemu", "mgmt-too-small")) {
+        for (String name : List.of("boot", "two-guests", "hotplug-guest", "hotplug-host-rfc-v4", "hostile-qemu", "mgmt-too-small",
+                "hotplug-host-map-first", "block-move-punch", "block-move-racy", "dma-during-move", "power-cycle-reboot", "power-cycle-before-flush")) {
             for (long seed = 1; seed <= 3; seed++) same(Runs.builtin(name), seed);
         }
     }
@@ -61,6 +62,7 @@ class ExecutorEquivalenceTest {
         // every fault kind, including a dead host and a restart that loses messages
         for (long seed = 1; seed <= 3; seed++) {
             same(withFaults("boot", "crash: {role: dom0, after_step: 5}"), seed);
+            same(withFaults("boot", "power_cycle: {at_seq: 400}"), seed);
             same(withFaults("boot", "crash: {role: qemu-1, on_message: ioreq, nth: 1}"), seed);
             same(withFaults("boot", "crash: {role: xenstored, after_step: 6, restart: true}"), seed);
             same(withFaults("boot", "drop: {from: xenstored, to: xl, message: xs_watch_event, nth: 2}",
