@@ -85,8 +85,10 @@ public final class JournalSettings {
         String name = abs.getFileName().toString();
         if (name.endsWith(".mv.db")) abs = abs.resolveSibling(name.substring(0, name.length() - ".mv.db".length()));
         // AUTO_SERVER: a second process recording at the same time reaches the file through the first.
+        // AUTO_RECONNECT: when that first process exits, its server goes with it; the others reconnect
+        // (one of them opens the file and serves it) instead of failing with "Connection is broken".
         // WRITE_DELAY=0: a commit is in the file when it returns, so a killed run keeps what it recorded.
-        String url = "jdbc:h2:file:" + abs + ";AUTO_SERVER=TRUE;WRITE_DELAY=0";
+        String url = "jdbc:h2:file:" + abs + ";AUTO_SERVER=TRUE;AUTO_RECONNECT=TRUE;WRITE_DELAY=0";
         Path cwd = Path.of("").toAbsolutePath();
         Path mv = abs.resolveSibling(abs.getFileName() + ".mv.db");
         String shown = mv.startsWith(cwd) ? cwd.relativize(mv).toString() : mv.toString();
@@ -162,13 +164,17 @@ public final class JournalSettings {
         }
     }
 
-    /** H2 error 90020 (file locked): another process is opening the file this moment, its server not up yet. */
+    /**
+     * H2 error 90020 (file locked): another process is opening the file this moment, its server not
+     * up yet. 90067 (connection broken): the process whose server the lock file names is exiting;
+     * the next try opens the file or reaches the next server.
+     */
     private Connection connectRetrying() throws SQLException {
         for (int attempt = 0; ; attempt++) {
             try {
                 return connect();
             } catch (SQLException e) {
-                if (kind != Kind.H2 || e.getErrorCode() != 90020 || attempt >= 40) throw e;
+                if (kind != Kind.H2 || (e.getErrorCode() != 90020 && e.getErrorCode() != 90067) || attempt >= 40) throw e;
                 sleep(100L + 25L * attempt);
             }
         }
