@@ -1058,10 +1058,8 @@ public final class Dom0Kernel extends ComponentBehavior {
         List<long[]> copies = new ArrayList<>();   // {fromSpa, toSpa, bytes}
         for (org.vnvdimm.dom0.fs.Invalidation inv : r.invalidations()) {
             if (inv.freed()) continue;
-            for (long done = 0; done < inv.nrPages() * PAGE_SIZE; done += MAX_BUS_BYTES) {
-                copies.add(new long[] {fs.device().spaOf(inv.oldBlock() * PAGE_SIZE + done), fs.device().spaOf(inv.newBlock() * PAGE_SIZE + done),
-                        Math.min(MAX_BUS_BYTES, inv.nrPages() * PAGE_SIZE - done)});
-            }
+            // One bus copy per moved extent: its cost is the extent's, not its pages'.
+            copies.add(new long[] {fs.device().spaOf(inv.oldBlock() * PAGE_SIZE), fs.device().spaOf(inv.newBlock() * PAGE_SIZE), inv.nrPages() * PAGE_SIZE});
         }
         List<FileRun> now = fs.mapping(path, p0, p1 - p0).value();
         copyAll(copies, 0, rc -> {
@@ -1093,12 +1091,10 @@ public final class Dom0Kernel extends ComponentBehavior {
     private void copyAll(List<long[]> copies, int i, java.util.function.IntConsumer k) {
         if (i == copies.size()) { k.accept(0); return; }
         long[] c = copies.get(i);
-        mem(MemAccess.newBuilder().setOp(MemAccess.Op.READ).setSpa(c[0]).setLen(c[2]), d -> {
+        // The moved blocks are contiguous on the device, so are their SPAs (one namespace, one region).
+        mem(MemAccess.newBuilder().setOp(MemAccess.Op.COPY).setSrcSpa(c[0]).setSpa(c[1]).setLen(c[2]), d -> {
             if (d.getRc() != 0) { k.accept(ioError(d)); return; }
-            mem(MemAccess.newBuilder().setOp(MemAccess.Op.WRITE).setSpa(c[1]).setData(d.getData()), w -> {
-                if (w.getRc() != 0) { k.accept(ioError(w)); return; }
-                copyAll(copies, i + 1, k);
-            });
+            copyAll(copies, i + 1, k);
         });
     }
 

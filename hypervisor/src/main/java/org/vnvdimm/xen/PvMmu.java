@@ -29,13 +29,19 @@ final class PvMmu {
         }
         long len = m.getOp() == MemAccess.Op.WRITE ? m.getData().size() : m.getLen();
         if (m.getSpa() < 0 || len <= 0) { done(m, Errno.EINVAL); return; }
-        long s = m.getSpa() >>> PAGE_SHIFT;
-        long t = (m.getSpa() + len + PAGE_SIZE - 1) >>> PAGE_SHIFT;
+        boolean copy = m.getOp() == MemAccess.Op.COPY;
+        if (copy && (m.getSrcSpa() < 0 || m.getSrcSpa() + len < m.getSrcSpa())) { done(m, Errno.EINVAL); return; }
+        // A copy reads its source and writes its destination: Dom0 must reach both.
+        if (!reaches(m, m.getSpa(), len) || (copy && !reaches(m, m.getSrcSpa(), len))) return;
+        x.xsend(Roles.PLATFORM, Envelope.newBuilder().setMemAccess(m.toBuilder().setInitiatorDomid(0)));
+    }
+
+    /** Whether Dom0 reaches [spa, +len); if not, says why and answers -EPERM. */
+    private boolean reaches(MemAccess m, long spa, long len) {
+        long s = spa >>> PAGE_SHIFT;
+        long t = (spa + len + PAGE_SIZE - 1) >>> PAGE_SHIFT;
         Domain d0 = x.domains.get(0);
-        if (d0.pvMapped.containsAll(s, t)) {   // through a PTE Xen validated when it was installed
-            x.xsend(Roles.PLATFORM, Envelope.newBuilder().setMemAccess(m.toBuilder().setInitiatorDomid(0)));
-            return;
-        }
+        if (d0.pvMapped.containsAll(s, t)) return true;   // through a PTE Xen validated when it was installed
         // Frame by frame as the PTEs would be validated: RAM must be Dom0's, anything else in iomem_caps.
         for (long mfn = s; mfn < t; ) {
             boolean ram = x.heap.ram().contains(mfn);
@@ -45,11 +51,11 @@ final class PvMmu {
                 if (ram) x.xlog("(XEN) d0 may not map MFN %05x: not its RAM", bad);
                 else x.xlog("d0 non-privileged attempt to map MMIO space %05x", bad);
                 done(m, Errno.EPERM);
-                return;
+                return false;
             }
             mfn = next;
         }
-        x.xsend(Roles.PLATFORM, Envelope.newBuilder().setMemAccess(m.toBuilder().setInitiatorDomid(0)));
+        return true;
     }
 
     /**

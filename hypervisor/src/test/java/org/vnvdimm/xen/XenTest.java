@@ -198,6 +198,22 @@ class XenTest {
         assertEquals(Errno.EPERM.neg(), call(Roles.XL, iomem(d, S, 16, true)), "Dom0 cannot pass the reserved area on");
     }
 
+    /** A bus copy reads its source and writes its destination: Dom0 must reach both, whichever is denied. */
+    @Test
+    void dom0CopyIsCheckedOnBothRanges() {
+        handOver();   // [S, S+M) is Xen's now; [S+M, E) is still Dom0's
+        long mine = (S + M) << 12, xens = (S + 1) << 12;
+        assertEquals(Roles.PLATFORM, Harness.only(dom0Copy(mine, mine + (64L << 12), 16L << 12)).getTo(), "both ranges Dom0's: on the bus");
+        assertEquals(Errno.EPERM.neg(), Harness.only(dom0Copy(xens, mine, 4096)).getMemAccessDone().getRc(), "source in the reserved area");
+        assertEquals(Errno.EPERM.neg(), Harness.only(dom0Copy(mine, xens, 4096)).getMemAccessDone().getRc(), "destination in the reserved area");
+        assertEquals(Errno.EINVAL.neg(), Harness.only(dom0Copy(Long.MAX_VALUE - 10, mine, 4096)).getMemAccessDone().getRc(), "source wraps");
+    }
+
+    StepResult dom0Copy(long src, long dst, long len) {
+        return xen.deliver(Roles.DOM0, Envelope.newBuilder().setTag(77).setMemAccess(MemAccess.newBuilder().setOp(MemAccess.Op.COPY)
+                .setSrcSpa(src).setSpa(dst).setLen(len).setReplyTo(Roles.DOM0).setReplyTag(77)));
+    }
+
     @Test
     void rfcV1XenHasNoNvdimmSysctlAndRfcV4NoPmemAdd() {
         assertEquals(Errno.ENOSYS.neg(), call(Roles.XL, setup(PMEM_REGION_TYPE_MGMT, S, S + M, S, S + M)));

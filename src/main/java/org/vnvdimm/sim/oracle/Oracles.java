@@ -239,7 +239,10 @@ public final class Oracles implements Wire.Observer {
         switch (e.getPayloadCase()) {
             case MEM_ACCESS -> {
                 if (e.getTo().equals(Roles.PLATFORM)) {
-                    onBus(e.getMemAccess(), e, out);
+                    MemAccess m = e.getMemAccess();
+                    // A copy is what it does on the bus: a read of its source, then a write of its destination.
+                    if (m.getOp() == MemAccess.Op.COPY) onBus(m.toBuilder().setOp(MemAccess.Op.READ).setSpa(m.getSrcSpa()).clearSrcSpa().build(), e, out);
+                    onBus(m, e, out);
                     durableStore(e.getMemAccess(), e.getSeq());
                 }
             }
@@ -710,6 +713,19 @@ public final class Oracles implements Wire.Observer {
                 }
             }
             case FILL -> stored.remove(m.getSpa(), len);   // tagged fills carry no bytes on the bus: not judged
+            case COPY -> {
+                // The destination now holds what the source's last stores put there, O(extents).
+                // Dom0's copy is durable at once like its writes; ranges the oracle does not know
+                // (never stored, fills, stores a power cut may have lost) are not judged there.
+                List<ExtentMap.Extent<Stored>> from = stored.overlapping(m.getSrcSpa(), len);
+                stored.remove(m.getSpa(), len);
+                if (guest) return;   // no guest issues a copy (VcpuAccess makes reads, writes, flushes)
+                for (ExtentMap.Extent<Stored> x : from) {
+                    Stored v = x.value();
+                    if (v.cycled() && !v.flushed()) continue;
+                    stored.put(m.getSpa() + (x.start() - m.getSrcSpa()), x.length(), new Stored(null, 0, v.now(), v.nowOff(), seq, true, false));
+                }
+            }
             default -> { }
         }
     }

@@ -70,6 +70,36 @@ public final class MediaStore {
         map.put(addr, len, tag == null ? new Zero() : new Fill(tagHash(tag), 0));
     }
 
+    /**
+     * Copies [src, src+len) to [dst, dst+len) as the media sees it (a block move's data path): the
+     * source's extents are re-placed at the destination, sliced not expanded, so a copy of a 1 TiB
+     * range costs O(extents of the source and destination), never O(bytes). Explicit bytes are
+     * shared, not duplicated (stored extents are never modified in place), but are counted again
+     * against {@link #MAX_STORED_BYTES}. The ranges may overlap (memmove semantics).
+     */
+    public void copy(long src, long dst, long len) {
+        if (src < 0 || dst < 0 || len < 0 || src + len < src || dst + len < dst) throw new IllegalArgumentException("bad copy range");
+        if (len == 0 || src == dst) return;
+        List<ExtentMap.Extent<Content>> from = map.overlapping(src, len);  // a snapshot: safe if the ranges overlap
+        long added = 0;
+        for (ExtentMap.Extent<Content> e : from) if (e.value() instanceof Bytes) added += e.length();
+        release(dst, len);
+        if (storedBytes + added > MAX_STORED_BYTES) {
+            throw new IllegalStateException("media store holds more than " + MAX_STORED_BYTES + " explicit bytes");
+        }
+        storedBytes += added;
+        // Gaps in the source read as zero; release() already left the same gaps at the destination.
+        for (ExtentMap.Extent<Content> e : from) map.put(dst + (e.start() - src), e.length(), e.value());
+    }
+
+    /** A copy whose stores stay in the CPU caches until flushed (a guest's), like {@link #writeVolatile}. */
+    public void copyVolatile(long src, long dst, long len) {
+        if (src < 0 || dst < 0 || len < 0 || src + len < src || dst + len < dst) throw new IllegalArgumentException("bad copy range");
+        if (len == 0 || src == dst) return;
+        saveUnpending(dst, len);
+        copy(src, dst, len);
+    }
+
     public byte[] read(long addr, int len) {
         checkAccess(addr, len);
         byte[] out = new byte[len];
@@ -92,15 +122,19 @@ public final class MediaStore {
     public void writeVolatile(long addr, byte[] data) {
         checkAccess(addr, data.length);
         if (data.length == 0) return;
-        long s = addr & -CACHE_LINE_BYTES, t = (addr + data.length + CACHE_LINE_BYTES - 1) & -CACHE_LINE_BYTES;
-        // Save the old content of the lines not already pending: the gaps between pending extents.
+        saveUnpending(addr, data.length);
+        write(addr, data);
+    }
+
+    /** Saves the old content of the lines of [addr, +len) not already pending: the gaps between pending extents. */
+    private void saveUnpending(long addr, long len) {
+        long s = addr & -CACHE_LINE_BYTES, t = (addr + len + CACHE_LINE_BYTES - 1) & -CACHE_LINE_BYTES;
         long at = s;
         for (ExtentMap.Extent<Content> e : unflushed.overlapping(s, t - s)) {
             if (e.start() > at) saveOld(at, e.start() - at);
             at = Math.max(at, e.end());
         }
         if (at < t) saveOld(at, t - at);
-        write(addr, data);
     }
 
     private void saveOld(long addr, long len) {

@@ -122,8 +122,15 @@ public final class Platform extends ComponentBehavior {
     private void access(MemAccess m) {
         long len = m.getOp() == MemAccess.Op.WRITE ? m.getData().size() : m.getLen();
         MemAccessDone.Builder done = MemAccessDone.newBuilder().setSpa(m.getSpa()).setGpa(m.getGpa());
-        if (m.getSpa() < 0 || len <= 0 || !model.decodes(m.getSpa(), len)
-                || (m.getOp() != MemAccess.Op.FILL && len > MediaStore.MAX_ACCESS_BYTES)) {
+        boolean copy = m.getOp() == MemAccess.Op.COPY;
+        if (copy && (m.getSrcSpa() < 0 || m.getSrcSpa() + len < m.getSrcSpa() || !model.decodes(m.getSrcSpa(), len)
+                || model.isPmem(m.getSrcSpa()) != model.isPmem(m.getSpa()))) {
+            // A copy reads its source on the same bus: a source no device decodes is a bus error
+            // too; the model copies within one kind of memory (pmem to pmem, RAM to RAM).
+            done.setRc(Errno.EFAULT.neg());
+            log("platform: copy of %d bytes from spa %#x to %#x: the source decodes to no memory of the destination's kind", len, m.getSrcSpa(), m.getSpa());
+        } else if (m.getSpa() < 0 || len <= 0 || !model.decodes(m.getSpa(), len)
+                || (m.getOp() != MemAccess.Op.FILL && !copy && len > MediaStore.MAX_ACCESS_BYTES)) {
             // No device decodes the address: a bus error, not a crash.
             done.setRc(Errno.EFAULT.neg());
             log("platform: %s of %d bytes at spa %#x decodes to no memory", m.getOp(), len, m.getSpa());
@@ -139,6 +146,10 @@ public final class Platform extends ComponentBehavior {
                     // and M2P are rebuilt at every boot anyway.
                     if (store == media && isGuest(m.getInitiatorDomid())) media.writeVolatile(m.getSpa(), m.getData().toByteArray());
                     else store.write(m.getSpa(), m.getData().toByteArray());
+                }
+                case COPY -> {
+                    if (store == media && isGuest(m.getInitiatorDomid())) media.copyVolatile(m.getSrcSpa(), m.getSpa(), len);
+                    else store.copy(m.getSrcSpa(), m.getSpa(), len);
                 }
                 case FILL -> store.fill(m.getSpa(), len, m.getFillTag().isEmpty() ? null : m.getFillTag());
                 // CLWB + SFENCE: the lines reach the persistence domain (RAM has none).

@@ -121,6 +121,7 @@ public final class TraceFormatter {
             case READ -> "read spa=" + hex(m.getSpa()) + " len=" + m.getLen() + " by " + who + gpa;
             case WRITE -> "write spa=" + hex(m.getSpa()) + " len=" + m.getData().size() + " by " + who + gpa;
             case FILL -> "fill spa=" + hex(m.getSpa()) + " len=" + size(m.getLen()) + " with " + (m.getFillTag().isEmpty() ? "zeros" : m.getFillTag()) + " by " + who;
+            case COPY -> "copy spa=" + hex(m.getSrcSpa()) + " to spa=" + hex(m.getSpa()) + " len=" + size(m.getLen()) + " by " + who;
             case FLUSH -> "clwb+sfence spa=" + hex(m.getSpa()) + " len=" + m.getLen() + " by " + who + gpa;
             case UNRECOGNIZED -> "memory access (unknown op)";
         };

@@ -261,8 +261,9 @@ class BlockMoveTest {
     @Test
     void seededBug_defragLosesTheData() {
         Runs.Run r = run(Runs.builtin("block-move-defrag-notifier"), SeededBugsTest.brokenOut(Roles.DOM0, (in, out) -> SeededBugsTest.mapSent(out, e -> {
-            if (!e.hasMemAccess() || e.getMemAccess().getOp() != MemAccess.Op.WRITE || e.getMemAccess().getData().size() != 32 << 10) return e;
-            return e.toBuilder().setMemAccess(e.getMemAccess().toBuilder().setData(ByteString.copyFrom(new byte[32 << 10]))).build();
+            // The defrag's bus copy of the 32 KiB extent becomes a zero fill of its destination.
+            if (!e.hasMemAccess() || e.getMemAccess().getOp() != MemAccess.Op.COPY || e.getMemAccess().getLen() != 32 << 10) return e;
+            return e.toBuilder().setMemAccess(e.getMemAccess().toBuilder().setOp(MemAccess.Op.FILL).clearSrcSpa()).build();
         })));
         long trapped = r.firstSeq(e -> e.hasIoreq() && e.getIoreq().getType() == IOREQ_TYPE_COPY && e.getIoreq().getDir() == IOREQ_READ);
         long answer = r.firstSeq(e -> e.getSeq() > trapped && e.getTo().equals("guest-1") && e.hasMemAccessDone());

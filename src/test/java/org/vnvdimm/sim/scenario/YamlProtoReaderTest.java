@@ -29,7 +29,7 @@ class YamlProtoReaderTest {
     void unknownEnumNameListsTheValues() {
         ScenarioException e = assertThrows(ScenarioException.class,
                 () -> YamlProtoReader.read("op: write\n", "m.yaml", MemAccess.newBuilder()));
-        assertEquals("m.yaml:1:5: op: expected one of READ, WRITE, FILL, FLUSH, got 'write'", e.getMessage());
+        assertEquals("m.yaml:1:5: op: expected one of READ, WRITE, FILL, FLUSH, COPY, got 'write'", e.getMessage());
     }
 
     @Test
