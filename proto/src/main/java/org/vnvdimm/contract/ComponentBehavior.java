@@ -41,11 +41,32 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
     // Timers by id, looked up only.
     private final Map<Long, Runnable> timers = new HashMap<>();
     private long nextTimer = 1;
+    /** False while nobody will read the run's trace: log() then formats nothing (see {@link #withoutConsoleLines}). */
+    private final boolean consoleLines = !QUIET.get()[0];
 
     protected ComponentBehavior(ActorContext<Envelope> ctx, String role, ActorRef<StepResult> wire) {
         super(ctx);
         this.role = role;
         this.wire = wire;
+    }
+
+    private static final ThreadLocal<boolean[]> QUIET = ThreadLocal.withInitial(() -> new boolean[1]);
+
+    /**
+     * Runs body with console lines off for the components created on this thread meanwhile (the
+     * direct executor creates and runs them on the caller's thread): explore's passing runs keep
+     * only a fingerprint of who sent what, never the log text, and formatting it was a twentieth of
+     * a run. Everything else a component does (state, messages, observations) is the same.
+     */
+    public static void withoutConsoleLines(Runnable body) {
+        boolean[] q = QUIET.get();
+        boolean was = q[0];
+        q[0] = true;
+        try {
+            body.run();
+        } finally {
+            q[0] = was;
+        }
     }
 
     @Override
@@ -177,6 +198,7 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
     protected void observe(Observation o) { step.addObserved(o); }
 
     protected void log(String fmt, Object... args) {
+        if (!consoleLines) return;
         observe(Observation.newBuilder().setLog(Log.newBuilder().setText(format(fmt, args))).build());
     }
 

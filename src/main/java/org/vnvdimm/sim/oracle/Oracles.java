@@ -109,7 +109,9 @@ public final class Oracles implements Wire.Observer {
     private final RangeSet mgmt = new RangeSet();
     private final RangeSet data = new RangeSet();
     private final TreeMap<Integer, ExtentMap<Run>> mmio = new TreeMap<>();
-    private final ExtentMap<Owner> owners = new ExtentMap<>();
+    // Neighbouring grants of one domain that continue each other merge, so a 64-page mapping loop stays one extent.
+    private final ExtentMap<Owner> owners = new ExtentMap<>(
+            (a, b) -> a.value().domid() == b.value().domid() && a.value().gfn() + a.length() == b.value().gfn());
     private final TreeSet<Integer> created = new TreeSet<>();
     private final TreeSet<Integer> booted = new TreeSet<>();
     /** Per domain: vNVDIMMs QEMU hot-added (device_add answered without error) and those the guest made usable. */
@@ -638,8 +640,9 @@ public final class Oracles implements Wire.Observer {
         if (mgmt.intersects(s, t)) {
             fire(out, ISOLATION, "d" + domid + "-maps-mgmt", seq, fmt("Xen mapped MFNs %#x - %#x of its own management area into d%d", s, t, domid));
         }
-        if (hostPmem.intersects(s, t)) {
-            for (RangeSet.Range r : hostPmem.intersection(s, t)) {
+        List<RangeSet.Range> pmem = hostPmem.intersection(s, t);
+        if (!pmem.isEmpty()) {
+            for (RangeSet.Range r : pmem) {
                 if (!data.containsAll(r.start(), r.end())) {
                     fire(out, ISOLATION, "d" + domid + "-maps-not-data", seq, fmt("Xen mapped pmem MFNs %#x - %#x into d%d, which no accepted pmem_add or pmem_setup made a data area",
                             r.start(), r.end(), domid));

@@ -21,14 +21,22 @@ public final class FingerprintRecorder implements Recorder {
     @Override public void begin(TraceHeader header) {}
 
     @Override
-    public void record(TraceRecord t) {
-        Envelope e = t.getDelivered();
+    public void record(TraceRecord t) { mix(t.getDelivered(), t.getVerdictsCount()); }
+
+    /** No TraceRecord is built: the fingerprint needs only the envelope and the verdict count. */
+    @Override
+    public void delivered(Envelope e, java.util.List<org.vnvdimm.proto.Observation> notes,
+                          java.util.List<org.vnvdimm.proto.Observation> observed, java.util.List<org.vnvdimm.proto.Verdict> verdicts) {
+        mix(e, verdicts.size());
+    }
+
+    private void mix(Envelope e, int verdicts) {
         mix(e.getFrom().hashCode());
         mix(e.getTo().hashCode());
         mix(e.getPayloadCase().getNumber());
         mix(e.getTag());
         mix(e.getCause());
-        mix(t.getVerdictsCount());
+        mix(verdicts);
     }
 
     @Override public void end(RunSummary summary) {}

@@ -152,7 +152,9 @@ public final class Simulator implements AutoCloseable {
         String name = "run-" + (runs++);
         Faults f = faults == null ? Faults.NONE : faults;
         if (executor == Executor.DIRECT) {
-            org.vnvdimm.sim.wire.DirectExecutor.run(host -> new Wire(host, header, components, driver, oracles, rec, max, done, source, f, stopAt));
+            Runnable direct = () -> org.vnvdimm.sim.wire.DirectExecutor.run(host -> new Wire(host, header, components, driver, oracles, rec, max, done, source, f, stopAt));
+            // A fingerprinted run's trace is never read: its console lines need not be formatted.
+            if (fingerprintOnly) org.vnvdimm.contract.ComponentBehavior.withoutConsoleLines(direct); else direct.run();
             if (!done.isDone()) done.completeExceptionally(new IllegalStateException("wire protocol: the run stopped before its end"));
         } else {
             runOnActors(name, header, components, driver, oracles, rec, max, done, source, f, stopAt);

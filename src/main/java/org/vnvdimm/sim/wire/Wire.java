@@ -273,15 +273,12 @@ public final class Wire {
     }
 
     private void record(Envelope e, List<Observation> observed, List<Verdict> v) {
-        TraceRecord.Builder t = TraceRecord.newBuilder().setDelivered(e);
-        if (!pendingNotes.isEmpty()) {
-            t.addAllObserved(pendingNotes);
+        if (pendingNotes.isEmpty()) {
+            recorder.delivered(e, List.of(), observed, v);
+        } else {
+            recorder.delivered(e, List.copyOf(pendingNotes), observed, v);
             pendingNotes.clear();
         }
-        // addAll on protobuf lists walks and null-checks; most deliveries observe nothing
-        if (!observed.isEmpty()) t.addAllObserved(observed);
-        if (!v.isEmpty()) t.addAllVerdicts(v);
-        recorder.record(t.build());
     }
 
     /** Deliver the next message, or inject the scenario's next step, or end the run. */
