@@ -40,18 +40,24 @@ public final class ExtentMap<V extends ExtentMap.Value<V>> {
     public void put(long start, long length, V value) {
         check(start, length);
         if (length == 0) return;
-        remove(start, length);
+        long end = start + length;
+        // The neighbours first: when nothing lies inside [start, end) (a mapping loop appending
+        // run after run, the common case) there is nothing to remove, and a merge with the left
+        // neighbour replaces its value in place instead of removing and re-inserting it.
+        Map.Entry<Long, Extent<V>> lo = map.lowerEntry(start);
+        Map.Entry<Long, Extent<V>> hi = map.ceilingEntry(start);
+        if ((lo != null && lo.getValue().end() > start) || (hi != null && hi.getKey() < end)) {
+            remove(start, length);
+            lo = map.lowerEntry(start);
+            hi = map.ceilingEntry(start);
+        }
         Extent<V> ext = new Extent<>(start, length, value);
         if (mergeable != null) {
-            Map.Entry<Long, Extent<V>> left = map.lowerEntry(start);
-            if (left != null && left.getValue().end() == start && mergeable.test(left.getValue(), ext)) {
-                map.remove(left.getKey());
-                ext = new Extent<>(left.getValue().start(), left.getValue().length() + length, left.getValue().value());
-            }
-            Extent<V> right = map.get(ext.end());
-            if (right != null && mergeable.test(ext, right)) {
-                map.remove(right.start());
-                ext = new Extent<>(ext.start(), ext.length() + right.length(), ext.value());
+            boolean left = lo != null && lo.getValue().end() == start && mergeable.test(lo.getValue(), ext);
+            if (left) ext = new Extent<>(lo.getKey(), lo.getValue().length() + length, lo.getValue().value());
+            if (hi != null && hi.getKey() == end && mergeable.test(ext, hi.getValue())) {
+                map.remove(hi.getKey());
+                ext = new Extent<>(ext.start(), ext.length() + hi.getValue().length(), ext.value());
             }
         }
         map.put(ext.start(), ext);

@@ -123,6 +123,8 @@ final class ExploreCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "CPU: %.2f s of process CPU time, %,.0f runs per CPU-second (the load average was %.1f on %d cores)%n", rep.cpuSeconds(),
                 rep.runsPerCpuSecond(), java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
                 Runtime.getRuntime().availableProcessors());
+        o.printf(Locale.ROOT, "     of which %.2f s in the simulations (%,.0f runs per CPU-second there) and %.2f s the JVM's own (JIT compiling while it warms up, GC)%n",
+                rep.cpuSeconds() - rep.jvmCpuSeconds(), rep.runs() / Math.max(1e-9, rep.cpuSeconds() - rep.jvmCpuSeconds()), rep.jvmCpuSeconds());
         if (rep.failures().isEmpty()) {
             o.println("no failing run");
             return Main.EXIT_OK;

@@ -48,8 +48,14 @@ public final class Explorer {
     public record Failure(long seed, Scenario scenario, TreeSet<String> problems, String firstProblem) {}
 
     public record Report(int runs, List<Failure> failures, TreeMap<String, List<Failure>> byProblem, double seconds,
-                         long deliveries, int distinctTraces, long decisionsPerRun, double cpuSeconds) {
+                         long deliveries, int distinctTraces, long decisionsPerRun, double cpuSeconds, double runCpuSeconds) {
         public double runsPerSecond() { return runs / Math.max(1e-9, seconds); }
+
+        /**
+         * The CPU the simulations themselves used (the worker threads); the rest of cpuSeconds is the
+         * JVM's own work: the JIT compiling the simulator while it warms up, and the garbage collector.
+         */
+        public double jvmCpuSeconds() { return Math.max(0, cpuSeconds - runCpuSeconds); }
 
         /** Runs per second of the process's CPU time: what one otherwise idle core gives, whatever else the machine runs. */
         public double runsPerCpuSecond() { return runs / Math.max(1e-9, cpuSeconds); }
@@ -177,11 +183,15 @@ public final class Explorer {
             List<Failure> failures = java.util.Collections.synchronizedList(new ArrayList<>());
             java.util.Set<String> hashes = java.util.concurrent.ConcurrentHashMap.newKeySet();
             java.util.concurrent.atomic.AtomicLong deliveries = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong workerCpuNanos = new java.util.concurrent.atomic.AtomicLong();
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
             ExecutorService pool = Executors.newFixedThreadPool(p, r -> { Thread t = new Thread(r, "explore"); t.setDaemon(true); return t; });
             List<Future<?>> fs = new ArrayList<>();
             for (int w = 0; w < p; w++) {
                 Simulator sim = sims.get(w);
                 fs.add(pool.submit(() -> {
+                    long c0 = threads.getCurrentThreadCpuTime();
+                    try {
                     while (!stop.get()) {
                         int i = next.getAndIncrement();
                         if (i >= o.runs()) break;
@@ -197,6 +207,9 @@ public final class Explorer {
                             if (o.stopOnFirst()) stop.set(true);
                         }
                         done.incrementAndGet();
+                    }
+                    } finally {
+                        workerCpuNanos.addAndGet(threads.getCurrentThreadCpuTime() - c0);
                     }
                     return null;
                 }));
@@ -219,7 +232,7 @@ public final class Explorer {
             sorted.sort(java.util.Comparator.comparingLong(f -> f.seed() - o.baseSeed()));
             TreeMap<String, List<Failure>> by = new TreeMap<>();
             for (Failure f : sorted) for (String pr : f.problems()) by.computeIfAbsent(pr, k -> new ArrayList<>()).add(f);
-            return new Report(done.get(), sorted, by, secs, deliveries.get(), hashes.size(), decisions, cpu);
+            return new Report(done.get(), sorted, by, secs, deliveries.get(), hashes.size(), decisions, cpu, workerCpuNanos.get() / 1e9);
         } finally {
             for (Simulator s : sims) s.close();
         }

@@ -1,7 +1,6 @@
 package org.vnvdimm.sim.wire;
 
 import akka.actor.testkit.typed.javadsl.BehaviorTestKit;
-import akka.actor.testkit.typed.javadsl.TestInbox;
 import akka.actor.testkit.typed.internal.ActorSystemStub;
 import akka.actor.testkit.typed.internal.BehaviorTestKitImpl;
 import akka.actor.typed.ActorRef;
@@ -13,11 +12,20 @@ import org.vnvdimm.proto.StepResult;
  * The direct executor: runs the components' Akka behaviours on the calling thread with Akka's own
  * synchronous {@link BehaviorTestKit}, one delivery at a time, instead of through two mailboxes
  * and a dispatcher per delivery. The wire decides the order exactly as under {@link WireActor};
- * a component's StepResult lands in a {@link TestInbox} and goes straight back to the wire, so
+ * a component's StepResult lands in a queue and goes straight back to the wire, so
  * both executors give the same trace.
  */
 public final class DirectExecutor implements Wire.Host {
-    private final TestInbox<StepResult> answers = TestInbox.create("wire");
+    /**
+     * Where the components' StepResults land: a plain queue behind an ActorRef (the testkit's own
+     * FunctionRef, as TestInbox uses, without TestInbox's concurrent queue: one thread only here).
+     */
+    private final java.util.ArrayDeque<StepResult> answers = new java.util.ArrayDeque<>();
+    private final ActorRef<StepResult> answerRef = new akka.actor.testkit.typed.internal.FunctionRef<StepResult>(
+            STUB.get().path().$div("wire"), (r, self) -> {
+                answers.addLast(r);
+                return scala.runtime.BoxedUnit.UNIT;
+            });
     /** Deliveries the wire asked for, in order: one at a time in a run, one per live role for `show`'s dumps. */
     private final java.util.ArrayDeque<Object[]> pending = new java.util.ArrayDeque<>();
 
@@ -41,13 +49,13 @@ public final class DirectExecutor implements Wire.Host {
             } catch (RuntimeException | Error ex) {
                 // ComponentBehavior turns a handler's exception into a crash answer; what escapes
                 // it stops the actor, as under Akka, and the wire sees it stop while handling.
-                if (!answers.hasMessages()) {
+                if (answers.isEmpty()) {
                     wire.terminated(kit);
                     continue;
                 }
             }
-            if (answers.hasMessages()) {
-                wire.stepped(answers.receiveMessage());
+            if (!answers.isEmpty()) {
+                wire.stepped(answers.pollFirst());
             } else if (!kit.isAlive()) {
                 wire.terminated(kit);
             } else {
@@ -56,7 +64,7 @@ public final class DirectExecutor implements Wire.Host {
         }
     }
 
-    @Override public ActorRef<StepResult> stepRef() { return answers.getRef(); }
+    @Override public ActorRef<StepResult> stepRef() { return answerRef; }
 
     /**
      * BehaviorTestKit.create builds a new stub ActorSystem (settings parsed from config) for every
