@@ -582,7 +582,7 @@ public final class Dom0Kernel extends ComponentBehavior {
     private void createFile(Envelope req, CreateFile c) {
         DaxFilesystem fs = fsOf(c.getPath());
         if (fs == null) { adminDone(req, Errno.ENOENT.neg(), "fallocate: " + c.getPath() + ": no DAX filesystem mounted there"); return; }
-        FsResult<FileInfo> r = fs.create(c.getPath(), c.getSizeBytes(), c.getExtents() > 0 ? c.getExtents() : 1);
+        FsResult<FileInfo> r = fs.create(c.getPath(), c.getSizeBytes(), c.getExtents() > 0 ? c.getExtents() : 1, c.getExtentSizeBytes());
         if (!r.isOk()) { adminDone(req, r.errno().neg(), "fallocate: " + r.message()); return; }
         List<FileRun> runs = fs.mapping(c.getPath(), 0, Long.MAX_VALUE).value();
         observeExtents(fs, c.getPath(), runs);
