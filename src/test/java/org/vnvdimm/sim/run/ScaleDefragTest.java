@@ -75,6 +75,11 @@ class ScaleDefragTest {
         assertTrue(r.result().passed(), r.result().summary().getOutcome() + " " + r.result().verdicts());
         assertTrue(r.result().verdicts().isEmpty());
         for (StepOutcome o : r.result().steps()) assertEquals(0, o.getRc(), o.toString());
+        StepOutcome file = r.result().steps().stream().filter(o -> o.getStep() == 5).findFirst().orElseThrow();
+        StepOutcome defragged = r.result().steps().stream().filter(o -> o.getStep() == 10).findFirst().orElseThrow();
+        assertEquals("xfs_io -f -c 'extsize 2m' /mnt/pmem0/vm1.img && fallocate -l 17179869184 /mnt/pmem0/vm1.img", file.getCommand());
+        assertTrue(file.getOutput().contains("in 1000 extent(s), each a multiple of the 2048 KiB extent size hint"), file.getOutput());
+        assertTrue(defragged.getOutput().contains("1000 piece(s) moved or freed into a run aligned to the file's 2048 KiB extent size hint [inferred"), defragged.getOutput());
         long regionPages = (fileBytes - 2 * MIB) >>> PAGE_SHIFT;
         long guestWrites = stepStart(r, 7), defrag = stepStart(r, 10), verify = stepStart(r, 11);
 

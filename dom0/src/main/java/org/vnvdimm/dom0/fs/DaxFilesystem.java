@@ -266,6 +266,12 @@ public final class DaxFilesystem {
         return FsResult.ok(info(f));
     }
 
+    /** The file's extent size hint in bytes (0: none or no such file). */
+    public long extsizeBytes(String path) {
+        Inode f = files.get(path);
+        return f == null || f.extsizeBlocks <= 1 ? 0 : f.extsizeBlocks * BLOCK_SIZE_BYTES;
+    }
+
     /** A file of the given size with no blocks: pages get blocks on {@link #writeFault}. */
     public FsResult<FileInfo> createSparse(String path, long sizeBytes) {
         FsResult<Void> e = checkNew(path);
