@@ -161,6 +161,7 @@ final class BenchCommand implements Callable<Integer> {
         long live = peakLiveAfterGcMiB(gc);
         boolean oom = output.contains("OutOfMemoryError");
         Files.deleteIfExists(gcLog);
+        Files.deleteIfExists(Path.of(gcLog + ".0"));   // the JVM moved the empty temp file aside when it opened the log
         for (String f : List.of("trace.bin", "trace.jsonl", "trace.txt", "trace.mmd", "summary.json")) Files.deleteIfExists(out.resolve(f));
         try {
             Files.deleteIfExists(out);   // the 1 TiB defrag's trace files are about 550 MB
