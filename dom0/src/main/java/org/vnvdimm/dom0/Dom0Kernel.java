@@ -582,13 +582,14 @@ public final class Dom0Kernel extends ComponentBehavior {
     private void createFile(Envelope req, CreateFile c) {
         DaxFilesystem fs = fsOf(c.getPath());
         if (fs == null) { adminDone(req, Errno.ENOENT.neg(), "fallocate: " + c.getPath() + ": no DAX filesystem mounted there"); return; }
-        FsResult<FileInfo> r = fs.create(c.getPath(), c.getSizeBytes(), c.getExtents() > 0 ? c.getExtents() : 1);
+        FsResult<FileInfo> r = fs.create(c.getPath(), c.getSizeBytes(), c.getExtents() > 0 ? c.getExtents() : 1, c.getExtentSizeBytes());
         if (!r.isOk()) { adminDone(req, r.errno().neg(), "fallocate: " + r.message()); return; }
         List<FileRun> runs = fs.mapping(c.getPath(), 0, Long.MAX_VALUE).value();
         observeExtents(fs, c.getPath(), runs);
         // fallocate leaves unwritten extents: nothing is zeroed or written on the media, and reads
         // through the filesystem return zeros until a write converts them.
-        adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)", c.getPath(), c.getSizeBytes(), r.value().extentCount()));
+        adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)%s", c.getPath(), c.getSizeBytes(), r.value().extentCount(),
+                c.getExtentSizeBytes() > 0 ? String.format(Locale.ROOT, ", each a multiple of the %d KiB extent size hint and aligned to it", c.getExtentSizeBytes() >> 10) : ""));
     }
 
     private void observeExtents(DaxFilesystem fs, String path, List<FileRun> runs) {
@@ -905,7 +906,10 @@ public final class Dom0Kernel extends ComponentBehavior {
                     };
                     if (!r.isOk()) { adminDone(req, r.errno().neg(), cmd + ": " + r.message()); return; }
                     finishChange(fs, f.getPath(), p0, p1, r, f.getOp().replace('_', '-'), rc -> adminDone(req, rc, rc < 0 ? cmd + ": copying blocks failed: Input/output error"
-                            : String.format(Locale.ROOT, "%s: pages %#x-%#x: %d piece(s) moved or freed", f.getPath(), p0, p1, r.invalidations().size())));
+                            : String.format(Locale.ROOT, "%s: pages %#x-%#x: %d piece(s) moved or freed%s", f.getPath(), p0, p1, r.invalidations().size(),
+                                    f.getOp().equals("defrag") && fs.extsizeBytes(f.getPath()) > 0
+                                            ? String.format(Locale.ROOT, " into a run aligned to the file's %d KiB extent size hint [inferred: xfs_fsr gives its temporary file the same hint]",
+                                                    fs.extsizeBytes(f.getPath()) >> 10) : "")));
                 });
             }
             case "extend" -> {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = {"Measure the simulator: wire deliveries/s with recording on, boot runs/s (also recorded into an H2 journal),",
-        "and (--scale) the 1,000-guest, 16 TiB and 64-DIMM hotplug runs in child JVMs capped at -Xmx256m."})
+        "and (--scale) the 1,000-guest, 16 TiB, 64-DIMM hotplug and 1 TiB / 100,000-extent defrag runs in child JVMs capped at -Xmx256m."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--deliveries", defaultValue = "2000000", description = "Deliveries per wire measurement (default ${DEFAULT-VALUE}).")
     long deliveries;
@@ -33,8 +33,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--explore", defaultValue = "0", description = "Also time explore of boot, two-guests and boot with random faults, this many runs each, 2 in parallel (0: skip).")
     int explore;
 
-    @Option(names = "--scale", description = "Also run scale-16tib, scale-1000-guests, scale-hotplug-64 and scale-hotplug-64-guest, each in a JVM with -Xmx256m.")
+    @Option(names = "--scale", description = "Also run scale-16tib, scale-1000-guests, scale-hotplug-64, scale-hotplug-64-guest and scale-defrag-1tib, each in a JVM with -Xmx256m.")
     boolean scale;
+
+    /** The --scale scenarios, each run in a child JVM with -Xmx256m. */
+    static final List<String> SCALE_RUNS = List.of("scale-16tib", "scale-1000-guests", "scale-hotplug-64", "scale-hotplug-64-guest", "scale-defrag-1tib");
+    /** The child JVM's heap bound. */
+    static final long SCALE_HEAP_MIB = 256;
 
     static final long MAX_DELIVERIES = 1_000_000_000L;
     static final int MAX_ROUNDS = 1_000;
@@ -127,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "peak heap in this JVM: %d MiB%n", Bench.peakHeapMiB());
         if (scale) {
-            for (String s : List.of("scale-16tib", "scale-1000-guests", "scale-hotplug-64", "scale-hotplug-64-guest")) scaleRun(s, "--no-journal");
+            for (String s : SCALE_RUNS) scaleRun(s, "--no-journal");
             Path dir = Files.createTempDirectory("vnvdimm-bench-journal-");
             scaleRun("scale-1000-guests", "--journal", "jdbc:h2:file:" + dir.resolve("journal"));
             for (String f : List.of("journal.mv.db", "journal.trace.db", "journal.lock.db")) Files.deleteIfExists(dir.resolve(f));
@@ -150,18 +155,51 @@ final class BenchCommand implements Callable<Integer> {
         int rc = p.waitFor();
         double s = (System.nanoTime() - t0) / 1e9;
         String line = output.lines().filter(l -> l.startsWith("scenario ")).findFirst().orElse(output.strip());
-        long peak = peakHeapBeforeGcMiB(gcLog);
+        String took = output.lines().filter(l -> l.startsWith("took ")).findFirst().orElse("");
+        String gc = Files.readString(gcLog);
+        long peak = peakHeapBeforeGcMiB(gc);
+        long live = peakLiveAfterGcMiB(gc);
+        boolean oom = output.contains("OutOfMemoryError");
         Files.deleteIfExists(gcLog);
-        System.out.printf(Locale.ROOT, "%s%s with -Xmx256m: exit %d in %.1f s (simulation, trace files and checks), peak heap %s — %s%n", scenario,
-                journal[0].equals("--no-journal") ? "" : " recorded into the journal (H2)", rc, s,
-                peak < 0 ? "unknown (no GC)" : peak + " MiB (before a GC)", line);
+        Files.deleteIfExists(Path.of(gcLog + ".0"));   // the JVM moved the empty temp file aside when it opened the log
+        for (String f : List.of("trace.bin", "trace.jsonl", "trace.txt", "trace.mmd", "summary.json")) Files.deleteIfExists(out.resolve(f));
+        try {
+            Files.deleteIfExists(out);   // the 1 TiB defrag's trace files are about 550 MB
+        } catch (java.nio.file.DirectoryNotEmptyException kept) {
+            System.out.println("kept " + out + " (it holds more than the run's files)");
+        }
+        System.out.printf(Locale.ROOT, "%s%s with -Xmx%dm: exit %d in %.1f s (simulation, trace files and checks%s), peak heap %s, largest live heap after a GC %s, %s — %s%n",
+                scenario, journal[0].equals("--no-journal") ? "" : " recorded into the journal (H2)", SCALE_HEAP_MIB, rc, s,
+                took.isEmpty() ? "" : "; " + took, peak < 0 ? "unknown (no GC)" : peak + " MiB (before a GC)", live < 0 ? "unknown" : live + " MiB",
+                oom ? "OUT OF MEMORY" : "within " + SCALE_HEAP_MIB + " MiB", line);
     }
 
     /** The largest heap in use before a collection, from a -Xlog:gc log's "USEDM->AFTERM(TOTALM)" fields; -1 without any. */
     static long peakHeapBeforeGcMiB(Path gcLog) throws java.io.IOException {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)").matcher(Files.readString(gcLog));
+        return peakHeapBeforeGcMiB(Files.readString(gcLog));
+    }
+
+    static long peakHeapBeforeGcMiB(String gcLog) {
+        java.util.regex.Matcher m = GC_LINE.matcher(gcLog);
         long peak = -1;
         while (m.find()) peak = Math.max(peak, Long.parseLong(m.group(1)));
         return peak;
     }
+
+    /**
+     * The largest heap still in use after a young or full collection (about what the run holds at
+     * that moment), from the same fields; -1 without any. G1's Remark and Cleanup pauses free
+     * nothing yet, so their "after" is not counted.
+     */
+    static long peakLiveAfterGcMiB(String gcLog) {
+        long peak = -1;
+        for (String line : gcLog.split("\n")) {
+            if (!line.contains("Pause Young") && !line.contains("Pause Full")) continue;
+            java.util.regex.Matcher m = GC_LINE.matcher(line);
+            if (m.find()) peak = Math.max(peak, Long.parseLong(m.group(2)));
+        }
+        return peak;
+    }
+
+    private static final java.util.regex.Pattern GC_LINE = java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\(\\d+M\\)");
 }

@@ -12,6 +12,13 @@ public final class TraceFormatter {
 
     public static String hex(long v) { return "0x" + Long.toHexString(v); }
 
+    /** A size as xfs_io's commands take it: 2m, 64k or bytes. */
+    public static String xfsIoSize(long bytes) {
+        if (bytes % (1L << 20) == 0) return (bytes >> 20) + "m";
+        if (bytes % 1024 == 0) return (bytes >> 10) + "k";
+        return Long.toString(bytes);
+    }
+
     static String size(long bytes) {
         if (bytes >= (1L << 40) && bytes % (1L << 40) == 0) return (bytes >> 40) + "TiB";
         if (bytes >= (1L << 30) && bytes % (1L << 30) == 0) return (bytes >> 30) + "GiB";
@@ -357,7 +364,8 @@ public final class TraceFormatter {
             }
             case MOUNT -> "mount -t " + a.getMount().getType() + " -o dax " + a.getMount().getDev() + " " + a.getMount().getMount();
             case MKFS -> "mkfs." + a.getMkfs().getType() + " " + a.getMkfs().getDev() + " && mount -o dax " + a.getMkfs().getDev() + " " + a.getMkfs().getMount();
-            case CREATE_FILE -> "fallocate -l " + size(a.getCreateFile().getSizeBytes()) + " " + a.getCreateFile().getPath();
+            case CREATE_FILE -> (a.getCreateFile().getExtentSizeBytes() > 0 ? "xfs_io -f -c 'extsize " + xfsIoSize(a.getCreateFile().getExtentSizeBytes()) + "' "
+                    + a.getCreateFile().getPath() + " && " : "") + "fallocate -l " + size(a.getCreateFile().getSizeBytes()) + " " + a.getCreateFile().getPath();
             case XL_CREATE -> "xl create " + a.getXlCreate().getDomain().getName() + ".cfg";
             case NVDIMM_HOTPLUG -> "xl qemu-monitor-command " + a.getNvdimmHotplug().getDomain() + " object_add + device_add nvdimm " + a.getNvdimmHotplug().getFile();
             case NVDIMM_UNPLUG -> "xl qemu-monitor-command " + a.getNvdimmUnplug().getDomain() + " device_del (slot " + a.getNvdimmUnplug().getSlot() + ")";

@@ -130,7 +130,8 @@ public final class ScenarioDriver implements Wire.Driver {
                             s.getPmemSetup().getMgmtSmfn(), s.getPmemSetup().getMgmtEmfn())
                     : "probe " + s.getPmemSetup().getFromNamespace() + " (XENPF_pmem_add)";
             case MKFS -> "mkfs." + s.getMkfs().getType() + " " + s.getMkfs().getDev() + " && mount -o dax " + s.getMkfs().getDev() + " " + s.getMkfs().getMount();
-            case FILE -> "fallocate -l " + s.getFile().getSizeBytes() + " " + s.getFile().getPath();
+            case FILE -> (s.getFile().getExtentSizeBytes() > 0 ? "xfs_io -f -c 'extsize " + org.vnvdimm.sim.record.TraceFormatter.xfsIoSize(s.getFile().getExtentSizeBytes()) + "' " + s.getFile().getPath() + " && " : "")
+                    + "fallocate -l " + s.getFile().getSizeBytes() + " " + s.getFile().getPath();
             case XL_CREATE -> "xl create " + s.getXlCreate().getDomain().getName();
             case HOTPLUG_DIMM -> String.format(java.util.Locale.ROOT, "hot-add DIMM handle %#x at spa %#x", s.getHotplugDimm().getHandle(), s.getHotplugDimm().getSpa());
             case NVDIMM_HOTPLUG -> "xl qemu-monitor-command " + s.getNvdimmHotplug().getDomain() + " device_add nvdimm (" + s.getNvdimmHotplug().getFile() + ")";

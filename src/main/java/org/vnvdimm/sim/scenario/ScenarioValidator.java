@@ -38,6 +38,8 @@ public final class ScenarioValidator {
     public static final long PAGE_BYTES = 4096;
     public static final long MIN_RAM_BYTES = 64L << 20;
     public static final long DIMM_ALIGN_BYTES = 2L << 20;
+    /** XFS extent size hint ceiling: MAXEXTLEN (2^21) blocks of 4 KiB. */
+    static final long MAX_EXTSIZE_BYTES = (1L << 21) * PAGE_BYTES;
     public static final long MIN_LABEL_BYTES = 128L << 10;
     public static final long MIN_DOMAIN_MEMORY_BYTES = 16L << 20;
     public static final long MIN_MAX_DELIVERIES = 10;
@@ -455,7 +457,7 @@ public final class ScenarioValidator {
             if (!st.hasXlCreate() || st.getXlCreate().getDomain().getQemu().isBlank()) continue;
             DomainConfig d = st.getXlCreate().getDomain();
             long memMiB = Math.max(16, d.getMemoryBytes() >>> 20);
-            // Room for any slot number and device sizes, yet below the 1 TiB HyperTransport hole.
+            // Room for any slot number and device sizes (256 GiB more than the domain's memory).
             String probe = "-machine xenfv,nvdimm=on -m " + memMiB + "M,slots=256,maxmem=" + (memMiB + (256L << 10)) + "M " + d.getQemu();
             try {
                 org.vnvdimm.qemu.acpi.QemuOptions.parse(probe);
@@ -616,6 +618,13 @@ public final class ScenarioValidator {
                 r.absolutePath(p + ".file.path", f.getPath());
                 if (f.getSizeBytes() == 0) {
                     r.reject(p + ".file.size_bytes", "a size above 0", u64(f.getSizeBytes()));
+                }
+                long ext = f.getExtentSizeBytes();
+                if (ext != 0 && (ext % PAGE_BYTES != 0 || Long.compareUnsigned(ext, MAX_EXTSIZE_BYTES) > 0)) {
+                    // XFS: a multiple of the 4 KiB block size, at most MAXEXTLEN (2^21) blocks.
+                    r.reject(p + ".file.extent_size_bytes", "0 or a multiple of 4 KiB up to 8 GiB (XFS's MAXEXTLEN of 2^21 blocks)", u64(ext));
+                } else if (ext != 0 && f.getSizeBytes() != 0 && Long.remainderUnsigned(f.getSizeBytes(), ext) != 0) {
+                    r.reject(p + ".file.size_bytes", "a multiple of extent_size_bytes (" + u64(ext) + ")", u64(f.getSizeBytes()));
                 }
                 break;
             }

@@ -66,6 +66,8 @@ public final class DaxFilesystem {
         final ExtentMap<Blocks> map = new ExtentMap<>((l, r) -> l.value().block() + l.length() == r.value().block());
         /** Pages whose extents are unwritten (fallocate'd, never written through the filesystem): they read as zeros. */
         final RangeSet unwritten = new RangeSet();
+        /** XFS's extent size hint in blocks (xfs_io -c "extsize ..."); 1 = none. */
+        long extsizeBlocks = 1;
 
         Inode(String path, long sizeBytes) {
             this.path = path;
@@ -223,19 +225,35 @@ public final class DaxFilesystem {
      * when the free space allows, see {@link BlockAllocator#allocate(long, int)}).
      */
     public FsResult<FileInfo> create(String path, long sizeBytes, int maxExtents) {
+        return create(path, sizeBytes, maxExtents, 0);
+    }
+
+    /**
+     * As {@link #create(String, long, int)} for a file given an extent size hint first (XFS:
+     * xfs_io -c "extsize N" on the empty file, or inherited from its directory): every extent is a
+     * multiple of extsizeBytes and starts on such a boundary of the device, and later allocations
+     * for the file (a defrag's new blocks) keep that alignment. extsizeBytes 0 = no hint. The sim
+     * asks the size to be a multiple of the hint (EINVAL otherwise); ext4 gets EINVAL (no hint modelled there).
+     */
+    public FsResult<FileInfo> create(String path, long sizeBytes, int maxExtents, long extsizeBytes) {
         FsResult<Void> e = checkNew(path);
         if (e == null) e = checkSize("sizeBytes", sizeBytes);
         if (e != null) return e.castError();
         if (maxExtents < 1) return FsResult.error(Errno.EINVAL, "maxExtents: must be >= 1, got " + maxExtents);
+        if (extsizeBytes != 0 && (options.type() != FsType.XFS || extsizeBytes % BLOCK_SIZE_BYTES != 0 || sizeBytes % extsizeBytes != 0)) {
+            return FsResult.error(Errno.EINVAL, "extsize: " + extsizeBytes + " bytes: needs XFS, a multiple of the block size, and a file size that is a multiple of it");
+        }
+        long extsize = extsizeBytes == 0 ? 1 : extsizeBytes / BLOCK_SIZE_BYTES;
         int cap = Math.min(maxExtents, options.maxExtentsPerFile());
         long nr = pagesOf(sizeBytes);
         List<BlockRun> runs = List.of();
         if (nr > 0) {
-            FsResult<List<BlockRun>> a = allocator.allocate(nr, cap);
+            FsResult<List<BlockRun>> a = extsize > 1 ? allocator.allocateAligned(nr, cap, extsize) : allocator.allocate(nr, cap);
             if (!a.isOk()) return a.castError();
             runs = a.value();
         }
         Inode f = new Inode(path, sizeBytes);
+        f.extsizeBlocks = extsize;
         files.put(path, f);
         // XFS and ext4 allocate fallocate'd space as unwritten extents: no block is zeroed or marked written.
         if (nr > 0) f.unwritten.add(0, nr);
@@ -246,6 +264,12 @@ public final class DaxFilesystem {
             off += r.nrBlocks();
         }
         return FsResult.ok(info(f));
+    }
+
+    /** The file's extent size hint in bytes (0: none or no such file). */
+    public long extsizeBytes(String path) {
+        Inode f = files.get(path);
+        return f == null || f.extsizeBlocks <= 1 ? 0 : f.extsizeBlocks * BLOCK_SIZE_BYTES;
     }
 
     /** A file of the given size with no blocks: pages get blocks on {@link #writeFault}. */
@@ -486,7 +510,9 @@ public final class DaxFilesystem {
         FsResult<Void> lim = extentLimit(f, fixed + 1, op);
         if (lim != null) return lim;
         int cap = (int) Math.min(Integer.MAX_VALUE, maxRuns);
-        FsResult<List<BlockRun>> a = preferContiguous ? allocator.contiguous(needed) : null;
+        // A file with an extent size hint gets its new run on a hint boundary (xfs_fsr's temporary
+        // file is given the same hint, [inferred]).
+        FsResult<List<BlockRun>> a = preferContiguous ? allocator.contiguousAligned(needed, f.extsizeBlocks) : null;
         if (a == null || !a.isOk()) a = allocator.firstFit(needed, cap);
         if (!a.isOk()) return a.castError();
         List<Move> moves = new ArrayList<>();

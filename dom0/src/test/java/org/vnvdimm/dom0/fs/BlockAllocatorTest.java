@@ -253,4 +253,40 @@ class BlockAllocatorTest {
         assertTrue(more.size() < 400, "pieces: " + more.size());
         assertTrue(a.freeRangeCount() < 2000);
     }
+
+    @Test
+    void extentSizeHintGivesAlignedMultiplesAsSeparateExtents() {
+        long align = 512;   // 2 MiB of 4 KiB blocks
+        BlockAllocator a = new BlockAllocator(1L << 30);   // 4 TiB
+        a.reserve(0, 7);    // metadata that leaves block 0 unaligned
+        long units = 1L << 19;   // 1 TiB
+        List<BlockRun> r = a.allocateAligned(units * align, 100_000, align).orThrow();
+        assertEquals(100_000, r.size());
+        long total = 0, prevEnd = -1;
+        for (BlockRun b : r) {
+            assertEquals(0, b.startBlock() % align, b.toString());
+            assertEquals(0, b.nrBlocks() % align, b.toString());
+            assertTrue(b.nrBlocks() == 5 * align || b.nrBlocks() == 6 * align, b.toString());
+            assertTrue(b.startBlock() > prevEnd, "separate extents: " + b);
+            prevEnd = b.endBlock();
+            total += b.nrBlocks();
+        }
+        assertEquals(units * align, total);
+        assertEquals(100_001, a.freeRangeCount(), "the gaps between the pieces and the tail");
+        assertEquals(Errno.EINVAL, a.allocateAligned(align + 1, 2, align).errno());
+        // the defrag's new run: one aligned run after everything else
+        BlockRun c = a.contiguousAligned(units * align, align).orThrow().get(0);
+        assertEquals(0, c.startBlock() % align);
+        assertTrue(c.startBlock() >= prevEnd);
+    }
+
+    @Test
+    void contiguousAlignedSkipsTheUnalignedHead() {
+        BlockAllocator a = new BlockAllocator(4096);
+        a.reserve(0, 3);
+        assertEquals(List.of(new BlockRun(512, 1024)), a.contiguousAligned(1024, 512).orThrow());
+        assertEquals(List.of(new BlockRun(3, 100)), a.contiguous(100).orThrow(), "without a hint the lowest free block");
+        a.reserve(1536, 2560);
+        assertEquals(Errno.ENOSPC, a.contiguousAligned(512, 512).errno(), "only the unaligned head [103, 512) is free");
+    }
 }

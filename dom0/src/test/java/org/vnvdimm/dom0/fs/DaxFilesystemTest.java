@@ -261,4 +261,26 @@ class DaxFilesystemTest {
         assertEquals(0, fs.freeBlocks());
         assertTrue(fs.checkConsistency().isEmpty(), fs.checkConsistency().toString());
     }
+
+    @Test
+    void extentSizeHintKeepsExtentsAndTheDefragRunAligned() {
+        long mib2 = 2L << 20;
+        DaxFilesystem fs = fs(FsOptions.of(FsType.XFS, "/mnt/pmem0").withMetadataBlocks(3), 1L << 30);
+        FileInfo f = fs.create(A, 64 * mib2, 10, mib2).orThrow();
+        assertEquals(10, f.extentCount());
+        List<FiemapExtent> before = fs.extents(A).orThrow();
+        for (FiemapExtent x : before) {
+            assertEquals(0, x.physicalBytes() % mib2, x.toString());
+            assertEquals(0, x.lengthBytes() % mib2, x.toString());
+        }
+        assertTrue(fs.defragMove(A, 0, 64 * mib2).isOk());
+        List<FiemapExtent> after = fs.extents(A).orThrow();
+        assertEquals(1, after.size(), "one run");
+        assertEquals(0, after.get(0).physicalBytes() % mib2, after.toString());
+        // Not a multiple of the hint, or ext4: EINVAL, nothing made.
+        assertEquals(Errno.EINVAL, fs.create(C, 3 * mib2 + B, 1, mib2).errno());
+        DaxFilesystem e = fs(FsOptions.of(FsType.EXT4, "/mnt/pmem0"), 1L << 30);
+        assertEquals(Errno.EINVAL, e.create(C, mib2, 1, mib2).errno());
+        assertEquals(0, e.fileCount());
+    }
 }

@@ -35,7 +35,8 @@ import org.vnvdimm.qemu.acpi.QemuConfig.NvdimmPersistence;
  * <p>Modelling assumptions (recorded in {@link QemuConfig#notes()} where they apply): anonymous RAM
  * backends are 2 MiB aligned (QEMU_VMALLOC_ALIGN on x86-64 Linux hosts); file/memfd backends use a 4 KiB
  * page unless align= (or hugetlb) says otherwise; configurations reaching the AMD HyperTransport hole
- * (0xFD00000000), where QEMU moves above-4G memory to 1 TiB, are refused as not modelled. xenfv: upstream
+ * (0xFD00000000), where QEMU 7.1+ moves above-4G memory to 1 TiB, are refused as not modelled (pc and q35
+ * only: xenfv follows the 2.x-era QEMU of the vNVDIMM design, which had no such check). xenfv: upstream
  * QEMU under Xen neither builds ACPI nor creates device memory; here it follows the vNVDIMM design
  * (device memory placed as for pc, after Xen's RAM split), see facts/qemu-acpi.md section 9.
  */
@@ -950,7 +951,16 @@ public final class QemuOptions {
             return start;
         }
 
+        /**
+         * QEMU 7.1 and later (pc_max_used_gpa): above-4G memory reaching the AMD HyperTransport hole
+         * moves to 1 TiB; refused here as not modelled. Not for xenfv: the vNVDIMM design's QEMU is
+         * of the 2.x era (2017/2018), which had no such check, so under Xen the only bound on device
+         * memory is QEMU 2.x's "unsupported amount of maximum memory" (the region must not wrap past
+         * 2^64), checked in memoryLayout(). Under Xen the guest's RAM layout is libxl's and
+         * hvmloader's, not QEMU's.
+         */
         private void addressSpaceGuard() {
+            if (machine == Machine.XENFV) return;
             long end = deviceMemory != null ? QemuValues.alignUp(deviceMemory.endAddress(), GIB)
                     : QemuValues.alignUp(FOUR_GIB + above4g, GIB);
             long hole64 = machine == Machine.Q35 ? Q35_HOLE64_BYTES : PC_HOLE64_BYTES;

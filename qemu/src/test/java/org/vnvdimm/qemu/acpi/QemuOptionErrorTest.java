@@ -2,6 +2,7 @@ package org.vnvdimm.qemu.acpi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -238,5 +239,22 @@ class QemuOptionErrorTest {
                         + "QEMU relocates above-4G memory to 1 TiB; not modelled");
         // Just below the hole is accepted.
         QemuOptions.parse("-M pc,nvdimm=on -m 1G,slots=1,maxmem=1000G");
+    }
+
+    @Test
+    void xenfvOfTheTwoXEraHasNoHyperTransportCheck() {
+        // The same layout under xenfv (QEMU 2.x had no such check; it came with QEMU 7.1).
+        QemuOptions.parse("-M xenfv,nvdimm=on -m 1G,slots=1,maxmem=1010G");
+        // A 1 TiB vNVDIMM behind 512 MiB of RAM: device memory from 4 GiB, the device ends past 0xfd00000000.
+        QemuConfig c = QemuOptions.parse("-M xenfv,nvdimm=on -m 512M,slots=2,maxmem=1049088M"
+                + " -object memory-backend-file,id=m1,mem-path=/mnt/pmem0/vm1.img,size=1T,share=on,align=2M"
+                + " -device nvdimm,id=n1,memdev=m1,label-size=128K");
+        QemuConfig.MemoryDevice d = c.nvdimms().get(0);
+        assertTrue(d.address() + d.regionSizeBytes() > 0xfd_0000_0000L, Long.toHexString(d.address()));
+        // The same devices on pc (QEMU 10.2's rules) still reach the hole and are refused.
+        QemuOptionException e = assertThrows(QemuOptionException.class, () -> QemuOptions.parse("-M pc,nvdimm=on -m 512M,slots=2,maxmem=1049088M"
+                + " -object memory-backend-file,id=m1,mem-path=/mnt/pmem0/vm1.img,size=1T,share=on,align=2M"
+                + " -device nvdimm,id=n1,memdev=m1,label-size=128K"));
+        assertTrue(e.getMessage().contains("HyperTransport"), e.getMessage());
     }
 }
