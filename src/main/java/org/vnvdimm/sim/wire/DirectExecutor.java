@@ -5,6 +5,8 @@ import akka.actor.testkit.typed.internal.ActorSystemStub;
 import akka.actor.testkit.typed.internal.BehaviorTestKitImpl;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.Behavior$;
+import akka.actor.testkit.typed.internal.EffectfulActorContext;
 import org.vnvdimm.proto.Envelope;
 import org.vnvdimm.proto.StepResult;
 
@@ -39,29 +41,62 @@ public final class DirectExecutor implements Wire.Host {
         wire.start();
         while (!pending.isEmpty() && !wire.finished()) {
             Object[] next = pending.pollFirst();
-            @SuppressWarnings("unchecked")
-            BehaviorTestKit<Envelope> kit = (BehaviorTestKit<Envelope>) next[0];
+            DirectActor actor = (DirectActor) next[0];
             Envelope e = (Envelope) next[1];
             try {
-                kit.run(e);
-                adopt(kit);
+                actor.run(e);
+                adopt(actor.ctx);
                 runChildren();
             } catch (RuntimeException | Error ex) {
                 // ComponentBehavior turns a handler's exception into a crash answer; what escapes
                 // it stops the actor, as under Akka, and the wire sees it stop while handling.
                 if (answers.isEmpty()) {
-                    wire.terminated(kit);
+                    wire.terminated(actor);
                     continue;
                 }
             }
             if (!answers.isEmpty()) {
                 wire.stepped(answers.pollFirst());
-            } else if (!kit.isAlive()) {
-                wire.terminated(kit);
+            } else if (!actor.isAlive()) {
+                wire.terminated(actor);
             } else {
                 wire.stepped(StepResult.newBuilder().setHandledSeq(-1).setRole("?").build());
             }
         }
+    }
+
+    /**
+     * One component: its behaviour and Akka's stubbed actor context, run as BehaviorTestKit runs
+     * them (Behavior.start, then interpretMessage and canonicalize per message, on the actor's
+     * thread) without the kit's per-message effect interceptor, which the wire does not need:
+     * the component's StepResult says everything. A component that spawns children (a test's
+     * tap) still gets them run, through the context's own child kits.
+     */
+    static final class DirectActor {
+        final EffectfulActorContext<Envelope> ctx;
+        private Behavior<Envelope> current;
+
+        DirectActor(ActorSystemStub stub, akka.actor.ActorPath path, Behavior<Envelope> initial) {
+            ctx = new EffectfulActorContext<>(stub, path, () -> current);
+            ctx.setCurrentActorThread();
+            try {
+                current = Behavior$.MODULE$.validateAsInitial(Behavior$.MODULE$.start(initial, ctx));
+            } finally {
+                ctx.clearCurrentActorThread();
+            }
+        }
+
+        void run(Envelope e) {
+            ctx.setCurrentActorThread();
+            try {
+                Behavior<Envelope> next = Behavior$.MODULE$.interpretMessage(current, ctx, e);
+                current = Behavior$.MODULE$.canonicalize(next, current, ctx);
+            } finally {
+                ctx.clearCurrentActorThread();
+            }
+        }
+
+        boolean isAlive() { return Behavior$.MODULE$.isAlive(current); }
     }
 
     @Override public ActorRef<StepResult> stepRef() { return answerRef; }
@@ -76,9 +111,9 @@ public final class DirectExecutor implements Wire.Host {
     @Override
     public Object spawn(Behavior<Envelope> behavior, String name) {
         ActorSystemStub stub = STUB.get();
-        BehaviorTestKitImpl<Envelope> kit = new BehaviorTestKitImpl<>(stub, stub.path().$div(name).withUid(1), behavior);
-        adopt(kit);
-        return kit;
+        DirectActor a = new DirectActor(stub, stub.path().$div(name).withUid(1), behavior);
+        adopt(a.ctx);
+        return a;
     }
 
     /**
@@ -87,6 +122,14 @@ public final class DirectExecutor implements Wire.Host {
      * mailboxes, in the order they were spawned, until nothing is left, before the wire goes on.
      */
     private final java.util.List<BehaviorTestKit<?>> children = new java.util.ArrayList<>();
+
+    private void adopt(EffectfulActorContext<?> ctx) {
+        java.util.concurrent.ConcurrentLinkedQueue<akka.actor.testkit.typed.Effect> q = ctx.effectQueue();
+        for (akka.actor.testkit.typed.Effect ef; (ef = q.poll()) != null; ) {
+            if (ef instanceof akka.actor.testkit.typed.Effect.Spawned<?> sp) children.add(ctx.childTestKit(sp.ref()));
+            else if (ef instanceof akka.actor.testkit.typed.Effect.SpawnedAnonymous<?> sp) children.add(ctx.childTestKit(sp.ref()));
+        }
+    }
 
     private void adopt(BehaviorTestKit<?> kit) {
         if (!kit.hasEffects()) return;
