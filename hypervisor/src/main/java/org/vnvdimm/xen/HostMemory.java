@@ -30,8 +30,9 @@ public final class HostMemory {
         if (nrPages % align != 0) throw new IllegalArgumentException("allocation not a multiple of the order");
         List<long[]> out = new ArrayList<>();
         long need = nrPages;
-        for (RangeSet.Range r : free.ranges()) {
-            if (need == 0) break;
+        // Range by range from the lowest, without copying the free list: populate_physmap calls
+        // this once per extent, and the first free range nearly always has room.
+        for (RangeSet.Range r = free.rangeFrom(0); r != null && need > 0; r = free.rangeFrom(r.end())) {
             long s = (r.start() + align - 1) & -align;
             if (s >= r.end()) continue;
             long avail = ((r.end() - s) / align) * align;

@@ -125,6 +125,13 @@ public final class RangeSet {
         return out;
     }
 
+    /** The first range that ends after point (the one containing it, else the next one), or null. */
+    public Range rangeFrom(long point) {
+        Map.Entry<Long, Long> e = ranges.floorEntry(point);
+        if (e == null || e.getValue() <= point) e = ranges.higherEntry(point);
+        return e == null ? null : new Range(e.getKey(), e.getValue());
+    }
+
     /** The range containing point, or null. */
     public Range rangeAt(long point) {
         Map.Entry<Long, Long> e = ranges.floorEntry(point);

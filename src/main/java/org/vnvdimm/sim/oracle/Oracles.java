@@ -898,13 +898,14 @@ public final class Oracles implements Wire.Observer {
         }
         for (ExtentMap.Extent<Bytes> x : sh.overlapping(a.getGpa(), a.getLen())) {
             int off = (int) (x.start() - a.getGpa());
-            for (int i = 0; i < x.length(); i++) {
-                if (got[off + i] != x.value().data()[x.value().off() + i]) {
-                    fire(out, INTEGRITY, "d" + domid + "-page-" + ((x.start() + i) >>> PAGE_SHIFT), done.getSeq(),
-                            fmt("d%d load gpa=%#x: byte at %#x is %#04x, last stored %#04x (stale or foreign data)",
-                                    domid, a.getGpa(), x.start() + i, got[off + i] & 0xff, x.value().data()[x.value().off() + i] & 0xff));
-                    return;
-                }
+            int len = (int) x.length(), at = x.value().off();
+            // the first byte that differs, if any (Arrays.mismatch compares many bytes per step)
+            int i = java.util.Arrays.mismatch(got, off, off + len, x.value().data(), at, at + len);
+            if (i >= 0) {
+                fire(out, INTEGRITY, "d" + domid + "-page-" + ((x.start() + i) >>> PAGE_SHIFT), done.getSeq(),
+                        fmt("d%d load gpa=%#x: byte at %#x is %#04x, last stored %#04x (stale or foreign data)",
+                                domid, a.getGpa(), x.start() + i, got[off + i] & 0xff, x.value().data()[at + i] & 0xff));
+                return;
             }
         }
     }

@@ -18,7 +18,9 @@ public final class Scheduler {
 
     private static final class Pair {
         final ArrayDeque<Envelope.Builder> queue = new ArrayDeque<>();
-        final ArrayDeque<Long> ages = new ArrayDeque<>();
+        /** When each queued message was enqueued (a ring of longs beside the queue: no boxing). */
+        long[] ages = new long[4];
+        int agesHead;
         final String from;
         final String to;
         int activeIndex = -1;
@@ -37,7 +39,7 @@ public final class Scheduler {
         @Override public int size() { return active.size(); }
         @Override public String from(int i) { return active.get(i).from; }
         @Override public String to(int i) { return active.get(i).to; }
-        @Override public long age(int i) { return active.get(i).ages.peekFirst(); }
+        @Override public long age(int i) { Pair p = active.get(i); return p.ages[p.agesHead]; }
         @Override public Envelope.Builder head(int i) { return active.get(i).queue.peekFirst(); }
     };
     private int queued;
@@ -51,8 +53,15 @@ public final class Scheduler {
     public void enqueue(Envelope.Builder e) {
         if (queued >= MAX_QUEUED) throw new IllegalStateException("more than " + MAX_QUEUED + " messages queued");
         Pair p = pairs.computeIfAbsent(e.getFrom(), k -> new HashMap<>()).computeIfAbsent(e.getTo(), k -> new Pair(e.getFrom(), k));
+        int n = p.queue.size();
+        if (n == p.ages.length) {
+            long[] grown = new long[n * 2];
+            for (int k = 0; k < n; k++) grown[k] = p.ages[(p.agesHead + k) % n];
+            p.ages = grown;
+            p.agesHead = 0;
+        }
+        p.ages[(p.agesHead + n) % p.ages.length] = enqueued++;
         p.queue.addLast(e);
-        p.ages.addLast(enqueued++);
         if (p.activeIndex < 0) {
             p.activeIndex = active.size();
             active.add(p);
@@ -76,7 +85,7 @@ public final class Scheduler {
         int n = queued;
         for (Pair p : active) {
             p.queue.clear();
-            p.ages.clear();
+            p.agesHead = 0;
             p.activeIndex = -1;
         }
         active.clear();
@@ -91,7 +100,7 @@ public final class Scheduler {
         if (i < 0 || i >= n) throw new IllegalStateException("scheduler choice " + i + " out of 0.." + (n - 1));
         Pair p = active.get(i);
         Envelope.Builder e = p.queue.pollFirst();
-        p.ages.pollFirst();
+        p.agesHead = (p.agesHead + 1) % p.ages.length;
         queued--;
         if (p.queue.isEmpty()) {
             // swap-remove keeps choice O(1); the resulting order is still a pure function of the seed

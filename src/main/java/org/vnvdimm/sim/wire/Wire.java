@@ -131,7 +131,10 @@ public final class Wire {
     private boolean hostDown;
     // Lookups by role only; never iterated.
     private final Map<String, Object> actors = new HashMap<>();
-    private final Map<String, Long> clocks = new HashMap<>();
+    /** Each role's Lamport clock, in a one-element array so a tick is no boxing (looked up only). */
+    private final Map<String, long[]> clocks = new HashMap<>();
+
+    private long[] clock(String role) { return clocks.computeIfAbsent(role, k -> new long[1]); }
     /** Roles whose component crashed or stopped: the seq where it happened. */
     private final Map<String, Long> dead = new HashMap<>();
     private long seq;
@@ -213,8 +216,7 @@ public final class Wire {
 
     /** Enqueue a message sent by `sender` (stamped with the sender's Lamport clock and the cause). */
     private void send(String sender, Envelope.Builder b, long cause) {
-        long clock = clocks.getOrDefault(sender, 0L) + 1;
-        clocks.put(sender, clock);
+        long clock = ++clock(sender)[0];
         scheduler.enqueue(b.setFrom(sender).setLamport(clock).setCause(cause));
     }
 
@@ -412,8 +414,8 @@ public final class Wire {
     private Envelope stamp(Envelope.Builder b) {
         seq++;
         vtimeNs += Latency.of(b.getPayloadCase());
-        long recv = Math.max(clocks.getOrDefault(b.getTo(), 0L), b.getLamport()) + 1;
-        clocks.put(b.getTo(), recv);
+        long[] c = clock(b.getTo());
+        c[0] = Math.max(c[0], b.getLamport()) + 1;
         return b.setSeq(seq).setVtimeNs(vtimeNs).build();
     }
 
