@@ -176,7 +176,11 @@ public final class Explorer {
         List<Simulator> sims = new ArrayList<>();
         for (int i = 0; i < p; i++) sims.add(new Simulator());
         try {
-            survey(sims.get(0));
+            // PCT needs the number of decisions and random faults the links before the first run;
+            // plain random exploration needs neither, so its survey runs on the first worker while
+            // the others start (on 2 cores, a core no longer waits out the first run's class loading).
+            boolean surveyFirst = o.strategy() == Strategy.PCT || o.randomFaults() > 0;
+            if (surveyFirst) survey(sims.get(0));
             AtomicInteger next = new AtomicInteger();
             AtomicInteger done = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
@@ -189,9 +193,11 @@ public final class Explorer {
             List<Future<?>> fs = new ArrayList<>();
             for (int w = 0; w < p; w++) {
                 Simulator sim = sims.get(w);
+                boolean surveyHere = !surveyFirst && w == 0;
                 fs.add(pool.submit(() -> {
                     long c0 = threads.getCurrentThreadCpuTime();
                     try {
+                    if (surveyHere) survey(sim);
                     while (!stop.get()) {
                         int i = next.getAndIncrement();
                         if (i >= o.runs()) break;
