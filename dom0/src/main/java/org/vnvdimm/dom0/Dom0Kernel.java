@@ -293,11 +293,11 @@ public final class Dom0Kernel extends ComponentBehavior {
                 .setPmemAdd(XenpfPmemAdd.newBuilder().setSpfn(s).setEpfn(t).setRsvSpfn(rs).setRsvEpfn(rt).setDataSpfn(ds).setDataEpfn(dt))), r -> {
             if (r.getRc() != 0) {
                 log("xen_pmem: XENPF_pmem_add pfns %#x-%#x failed: %s", s, t, Errno.name(r.getRc()));
-                k.accept(r.getRc(), String.format(Locale.ROOT, "xen_pmem: XENPF_pmem_add for %s failed: %s", ns.name(), Errno.name(r.getRc())));
+                k.accept(r.getRc(), org.vnvdimm.contract.ComponentBehavior.format("xen_pmem: XENPF_pmem_add for %s failed: %s", ns.name(), Errno.name(r.getRc())));
                 return;
             }
             log("xen_pmem: reported pfns %#x-%#x to Xen; pfns %#x-%#x now Xen's", s, t, rs, rt);
-            k.accept(0L, String.format(Locale.ROOT, "%s reported to Xen: reserved MFNs %#x-%#x, data MFNs %#x-%#x", ns.name(), rs, rt, ds, dt));
+            k.accept(0L, org.vnvdimm.contract.ComponentBehavior.format("%s reported to Xen: reserved MFNs %#x-%#x, data MFNs %#x-%#x", ns.name(), rs, rt, ds, dt));
         });
     }
 
@@ -489,7 +489,7 @@ public final class Dom0Kernel extends ComponentBehavior {
                 .append(",\"uuid\":\"").append(ns.uuid()).append('"');
         if (ns.blockDeviceName() != null) b.append(",\"blockdev\":\"").append(ns.blockDeviceName()).append('"');
         if (!ns.xenReserveSpa().isEmpty()) {
-            b.append(",\"xen_reserve\":\"").append(String.format(Locale.ROOT, "%#x-%#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn())).append('"');
+            b.append(",\"xen_reserve\":\"").append(org.vnvdimm.contract.ComponentBehavior.format("%#x-%#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn())).append('"');
         }
         return b.append('}').toString();
     }
@@ -531,7 +531,7 @@ public final class Dom0Kernel extends ComponentBehavior {
                 return;
             }
             log("%s (%s): mounted filesystem with DAX on %s", m.getType().toUpperCase(java.util.Locale.ROOT), dev.name(), m.getMount());
-            adminDone(req, 0, String.format(Locale.ROOT, "%s on %s, %d blocks of 4 KiB", m.getMount(), dev.path(), fs.totalBlocks()));
+            adminDone(req, 0, org.vnvdimm.contract.ComponentBehavior.format("%s on %s, %d blocks of 4 KiB", m.getMount(), dev.path(), fs.totalBlocks()));
         });
     }
 
@@ -561,7 +561,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             }
             mounts.put(m.getMount(), fs);
             log("%s (%s): Mounting Filesystem with DAX on %s: %d file(s)", fs.type().name(), dev.name(), m.getMount(), fs.fileCount());
-            adminDone(req, 0, String.format(Locale.ROOT, "%s mounted on %s, %d file(s)", m.getDev(), m.getMount(), fs.fileCount()));
+            adminDone(req, 0, org.vnvdimm.contract.ComponentBehavior.format("%s mounted on %s, %d file(s)", m.getDev(), m.getMount(), fs.fileCount()));
         });
     }
 
@@ -588,8 +588,8 @@ public final class Dom0Kernel extends ComponentBehavior {
         observeExtents(fs, c.getPath(), runs);
         // fallocate leaves unwritten extents: nothing is zeroed or written on the media, and reads
         // through the filesystem return zeros until a write converts them.
-        adminDone(req, 0, String.format(Locale.ROOT, "%s: %d bytes in %d extent(s)%s", c.getPath(), c.getSizeBytes(), r.value().extentCount(),
-                c.getExtentSizeBytes() > 0 ? String.format(Locale.ROOT, ", each a multiple of the %d KiB extent size hint and aligned to it", c.getExtentSizeBytes() >> 10) : ""));
+        adminDone(req, 0, org.vnvdimm.contract.ComponentBehavior.format("%s: %d bytes in %d extent(s)%s", c.getPath(), c.getSizeBytes(), r.value().extentCount(),
+                c.getExtentSizeBytes() > 0 ? org.vnvdimm.contract.ComponentBehavior.format(", each a multiple of the %d KiB extent size hint and aligned to it", c.getExtentSizeBytes() >> 10) : ""));
     }
 
     private void observeExtents(DaxFilesystem fs, String path, List<FileRun> runs) {
@@ -695,14 +695,14 @@ public final class Dom0Kernel extends ComponentBehavior {
     private String sysfsNode(String path) {
         String[] p = path.split("/");
         if (p.length == 6 && path.startsWith("/sys/block/") && p[4].equals("device") && p[5].equals("resource")) {
-            return String.format(Locale.ROOT, "%#x", nd.namespaceByDevice(p[3]).resource());
+            return org.vnvdimm.contract.ComponentBehavior.format("%#x", nd.namespaceByDevice(p[3]).resource());
         }
         if (p.length == 7 && path.startsWith("/sys/bus/nd/devices/")) {
             Namespace ns = nd.namespace(p[5]);
             return switch (p[6]) {
                 case "xen_reserve" -> ns.xenReserveSpa().isEmpty() ? null
-                        : String.format(Locale.ROOT, "%#x %#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn());
-                case "xen_data" -> String.format(Locale.ROOT, "%#x %#x", ns.dataSpa().startMfn(), ns.dataSpa().endMfn());
+                        : org.vnvdimm.contract.ComponentBehavior.format("%#x %#x", ns.xenReserveSpa().startMfn(), ns.xenReserveSpa().endMfn());
+                case "xen_data" -> org.vnvdimm.contract.ComponentBehavior.format("%#x %#x", ns.dataSpa().startMfn(), ns.dataSpa().endMfn());
                 case "size" -> Long.toString(ns.dataSpa().sizeBytes());
                 case "mode" -> ns.mode().ndctlName();
                 default -> null;
@@ -862,7 +862,7 @@ public final class Dom0Kernel extends ComponentBehavior {
                 // FICLONE into a new file: no block of the source moves; a later write to either copies.
                 FsResult<FileInfo> r = fs.reflink(f.getPath(), f.getTo());
                 if (!r.isOk()) { adminDone(req, r.errno().neg(), "cp: failed to clone '" + f.getTo() + "' from '" + f.getPath() + "': " + r.message()); return; }
-                adminDone(req, 0, String.format(Locale.ROOT, "%s -> %s: %d extent(s) shared", f.getPath(), f.getTo(), r.value().extentCount()));
+                adminDone(req, 0, org.vnvdimm.contract.ComponentBehavior.format("%s -> %s: %d extent(s) shared", f.getPath(), f.getTo(), r.value().extentCount()));
             }
             case "write" -> {
                 long off = f.getOffsetBytes(), len = f.getLengthBytes();
@@ -877,7 +877,7 @@ public final class Dom0Kernel extends ComponentBehavior {
                     if (rc < 0) { adminDone(req, rc, cmd + ": " + Errno.name(rc)); return; }
                     fs.markWritten(f.getPath(), off / PAGE_SIZE, pagesOf(off + len) - off / PAGE_SIZE);
                     busWrite(fs, f.getPath(), off, data, 0, wrc -> adminDone(req, wrc,
-                            wrc < 0 ? cmd + ": pwrite: Input/output error" : String.format(Locale.ROOT, "wrote %d bytes at offset %d of %s", len, off, f.getPath())));
+                            wrc < 0 ? cmd + ": pwrite: Input/output error" : org.vnvdimm.contract.ComponentBehavior.format("wrote %d bytes at offset %d of %s", len, off, f.getPath())));
                 });
             }
             case "punch_hole", "truncate", "defrag" -> {
@@ -906,9 +906,9 @@ public final class Dom0Kernel extends ComponentBehavior {
                     };
                     if (!r.isOk()) { adminDone(req, r.errno().neg(), cmd + ": " + r.message()); return; }
                     finishChange(fs, f.getPath(), p0, p1, r, f.getOp().replace('_', '-'), rc -> adminDone(req, rc, rc < 0 ? cmd + ": copying blocks failed: Input/output error"
-                            : String.format(Locale.ROOT, "%s: pages %#x-%#x: %d piece(s) moved or freed%s", f.getPath(), p0, p1, r.invalidations().size(),
+                            : org.vnvdimm.contract.ComponentBehavior.format("%s: pages %#x-%#x: %d piece(s) moved or freed%s", f.getPath(), p0, p1, r.invalidations().size(),
                                     f.getOp().equals("defrag") && fs.extsizeBytes(f.getPath()) > 0
-                                            ? String.format(Locale.ROOT, " into a run aligned to the file's %d KiB extent size hint [inferred: xfs_fsr gives its temporary file the same hint]",
+                                            ? org.vnvdimm.contract.ComponentBehavior.format(" into a run aligned to the file's %d KiB extent size hint [inferred: xfs_fsr gives its temporary file the same hint]",
                                                     fs.extsizeBytes(f.getPath()) >> 10) : "")));
                 });
             }
@@ -947,7 +947,7 @@ public final class Dom0Kernel extends ComponentBehavior {
             long unwritten = 0;
             for (String p : mapped) unwritten += fs.unwrittenPages(p);
             log("%s (%s): Mounting Filesystem with DAX on %s", fs.type().name(), fs.device().name(), mountPoint);
-            adminDone(req, 0, String.format(Locale.ROOT, "%s remounted; %d mapped file(s), %d page(s) of them still unwritten (read as zeros)", mountPoint, mapped.size(), unwritten));
+            adminDone(req, 0, org.vnvdimm.contract.ComponentBehavior.format("%s remounted; %d mapped file(s), %d page(s) of them still unwritten (read as zeros)", mountPoint, mapped.size(), unwritten));
         });
     }
 

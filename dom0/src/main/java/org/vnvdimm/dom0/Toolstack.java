@@ -161,15 +161,15 @@ public final class Toolstack extends ComponentBehavior {
     private void setupMgmtThenData(Envelope req, long ms, long me, long ds, long de) {
         hypercall(pmemSetupCall(PMEM_REGION_TYPE_MGMT, ms, me, ms, me), r1 -> {
             if (r1.getRc() != 0) {
-                done(req, r1.getRc(), String.format(Locale.ROOT, "xl: pmem-setup -m %#x %#x failed: %s", ms, me, Errno.name(r1.getRc())));
+                done(req, r1.getRc(), org.vnvdimm.contract.ComponentBehavior.format("xl: pmem-setup -m %#x %#x failed: %s", ms, me, Errno.name(r1.getRc())));
                 return;
             }
             hypercall(pmemSetupCall(PMEM_REGION_TYPE_DATA, ds, de, ms, me), r2 -> {
                 if (r2.getRc() != 0) {
-                    done(req, r2.getRc(), String.format(Locale.ROOT, "xl: pmem-setup -d %#x %#x %#x %#x failed: %s", ds, de, ms, me, Errno.name(r2.getRc())));
+                    done(req, r2.getRc(), org.vnvdimm.contract.ComponentBehavior.format("xl: pmem-setup -d %#x %#x %#x %#x failed: %s", ds, de, ms, me, Errno.name(r2.getRc())));
                     return;
                 }
-                done(req, 0, String.format(Locale.ROOT, "management MFNs %#x-%#x, data MFNs %#x-%#x", ms, me, ds, de));
+                done(req, 0, org.vnvdimm.contract.ComponentBehavior.format("management MFNs %#x-%#x, data MFNs %#x-%#x", ms, me, ds, de));
             });
         });
     }
@@ -456,7 +456,7 @@ public final class Toolstack extends ComponentBehavior {
                 VnvdimmConfig v = g.cfg.getVnvdimms(slot);
                 if (!isMfn(v)) continue;
                 if ((addr & (PAGE_SIZE - 1)) != 0 || (size & (PAGE_SIZE - 1)) != 0 || (size >>> PAGE_SHIFT) > v.getNrPages()) {
-                    fail(g, Errno.EINVAL.neg(), String.format(Locale.ROOT, "vnvdimm %d: QEMU placed it at %#x size %#x", slot, addr, size));
+                    fail(g, Errno.EINVAL.neg(), org.vnvdimm.contract.ComponentBehavior.format("vnvdimm %d: QEMU placed it at %#x size %#x", slot, addr, size));
                     return;
                 }
                 todo.add(new long[] {v.getBackend(), addr >>> PAGE_SHIFT, size >>> PAGE_SHIFT});
@@ -488,7 +488,7 @@ public final class Toolstack extends ComponentBehavior {
                 return;
             }
             if (r.getRc() != 0) {
-                String what = String.format(Locale.ROOT, "populate_pmem_map mfn %#x gfn %#x nr %d", t[0], t[1], t[2]);
+                String what = org.vnvdimm.contract.ComponentBehavior.format("populate_pmem_map mfn %#x gfn %#x nr %d", t[0], t[1], t[2]);
                 if (onError == null) fail(g, r.getRc(), what);
                 else { log("libxl: %s: %s", what, Errno.name(r.getRc())); onError.accept((int) r.getRc()); }
                 return;
@@ -570,7 +570,7 @@ public final class Toolstack extends ComponentBehavior {
             obj.put("qom-type", "memory-backend-xen");
             obj.put("host-addr", h.getBackend() << PAGE_SHIFT);
             obj.put("size", h.getNrPages() << PAGE_SHIFT);
-            hotAdd(req, g, h, obj, "mfn " + String.format(Locale.ROOT, "%#x", h.getBackend()));
+            hotAdd(req, g, h, obj, "mfn " + org.vnvdimm.contract.ComponentBehavior.format("%#x", h.getBackend()));
             return;
         }
         call(Roles.DOM0, Envelope.newBuilder().setFileStat(FileStat.newBuilder().setPath(h.getFile())), r -> {

@@ -123,7 +123,7 @@ final class XenE820 {
 
     /** e820__print_table: "%s: [mem %#018Lx-%#018Lx] " and e820_print_type's words. */
     static String printLine(String who, E820Entry x) {
-        return String.format(Locale.ROOT, "%s: [mem %#018x-%#018x] %s", who, x.getAddr(), x.getAddr() + x.getSize() - 1, typeName(x.getType()));
+        return org.vnvdimm.contract.ComponentBehavior.format("%s: [mem %#018x-%#018x] %s", who, x.getAddr(), x.getAddr() + x.getSize() - 1, typeName(x.getType()));
     }
 
     /** e820_print_type (Linux 4.14). */
@@ -134,8 +134,8 @@ final class XenE820 {
             case E820_ACPI -> "ACPI data";
             case E820_NVS -> "ACPI NVS";
             case E820_UNUSABLE -> "unusable";
-            case E820_PMEM, E820_TYPE_PRAM -> String.format(Locale.ROOT, "persistent (type %d)", type);
-            default -> String.format(Locale.ROOT, "type %d", type);
+            case E820_PMEM, E820_TYPE_PRAM -> org.vnvdimm.contract.ComponentBehavior.format("persistent (type %d)", type);
+            default -> org.vnvdimm.contract.ComponentBehavior.format("type %d", type);
         };
     }
 }

@@ -364,7 +364,7 @@ public final class Guest extends ComponentBehavior {
                         LabelClient.LabelRead lr = lc.decodeLabelStorageRead(n, rd);
                         ok = lr.status() == 0 && lr.data().length == n;
                         check("acpi-dsm-labels", ok,
-                                String.format(Locale.ROOT, "nmem%d: label area %d bytes, read %d at offset 0, status %#x", i, info.labelSizeBytes(), lr.data().length, lr.status()));
+                                org.vnvdimm.contract.ComponentBehavior.format("nmem%d: label area %d bytes, read %d at offset 0, status %#x", i, info.labelSizeBytes(), lr.data().length, lr.status()));
                     } catch (AmlFaultException | IllegalArgumentException ex) {
                         check("acpi-dsm-labels", false, "_LSR: " + ex.getMessage());
                     }
@@ -487,7 +487,7 @@ public final class Guest extends ComponentBehavior {
         StringBuilder b = new StringBuilder("[");
         for (Region r : sorted) {
             if (b.length() > 1) b.append(", ");
-            b.append(String.format(Locale.ROOT, "%#x@%#x+%#x", r.handle(), r.gpa(), r.sizeBytes()));
+            b.append(org.vnvdimm.contract.ComponentBehavior.format("%#x@%#x+%#x", r.handle(), r.gpa(), r.sizeBytes()));
         }
         return b.append(']').toString();
     }
@@ -502,7 +502,7 @@ public final class Guest extends ComponentBehavior {
             osIdle();
             return;
         }
-        check("acpi-fit-hotplug", true, String.format(Locale.ROOT, "%d bytes in %d Read FIT call(s), %d restart(s); FIT devices %s",
+        check("acpi-fit-hotplug", true, org.vnvdimm.contract.ComponentBehavior.format("%d bytes in %d Read FIT call(s), %d restart(s); FIT devices %s",
                 fit.length, reader.calls(), reader.restarts(), fitDevices(now)));
         List<Integer> added = new ArrayList<>();
         for (Region r : now) {
@@ -527,7 +527,7 @@ public final class Guest extends ComponentBehavior {
         Region r = regions.get(i);
         labelsOf(i, labelsOk -> {
             Runnable use = () -> exercise(i, bad -> {
-                check("nvdimm-usable", labelsOk && bad == 0, String.format(Locale.ROOT, "nmem handle %#x: region [mem %#x-%#x], labels %s, workload %s",
+                check("nvdimm-usable", labelsOk && bad == 0, org.vnvdimm.contract.ComponentBehavior.format("nmem handle %#x: region [mem %#x-%#x], labels %s, workload %s",
                         r.handle(), r.gpa(), r.gpa() + r.sizeBytes() - 1, labelsOk ? "read (or none: label-less)" : "unreadable", bad == 0 ? "read back" : bad + " page(s) differ"));
                 probeAdded(added, j + 1);
             });
@@ -567,7 +567,7 @@ public final class Guest extends ComponentBehavior {
             pattern.add(page);
         }
         writePattern(r, pattern, 0, () -> verifyPattern(r, pattern, 0, 0, bad -> {
-            check("data-readback", bad == 0, String.format(Locale.ROOT, "vNVDIMM %d: %d page(s) at gpa %#x written and read back, %d differ", i, pattern.size(), r.gpa(), bad));
+            check("data-readback", bad == 0, org.vnvdimm.contract.ComponentBehavior.format("vNVDIMM %d: %d page(s) at gpa %#x written and read back, %d differ", i, pattern.size(), r.gpa(), bad));
             done.accept(bad);
         }));
     }
@@ -623,7 +623,7 @@ public final class Guest extends ComponentBehavior {
      * (MAP_SYNC-style direct access: the stores never fault on the host).
      */
     private void guestIo(Envelope req, GuestIoStep io) {
-        String what = String.format(Locale.ROOT, "d%d %s vNVDIMM %d [%#x, +%d)", domid, io.getOp(), io.getVnvdimm(), io.getOffsetBytes(), io.getLengthBytes());
+        String what = org.vnvdimm.contract.ComponentBehavior.format("d%d %s vNVDIMM %d [%#x, +%d)", domid, io.getOp(), io.getVnvdimm(), io.getOffsetBytes(), io.getLengthBytes());
         if (io.getVnvdimm() >= regions.size()) { ioDone(req, Errno.ENODEV.neg(), what + ": the guest has " + regions.size() + " NVDIMM region(s)"); return; }
         Region r = regions.get(io.getVnvdimm());
         long off = io.getOffsetBytes(), len = io.getLengthBytes();

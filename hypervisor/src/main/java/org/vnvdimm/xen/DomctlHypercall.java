@@ -146,7 +146,7 @@ final class DomctlHypercall {
         if (end < 0) { x.retErr(e, Errno.EINVAL, "iomem_permission: range wraps"); return; }
         Domain caller = x.domains.get(x.callerDomid(e));
         if (!caller.iomemCaps.containsAll(mfn, end + 1)) {
-            x.retErr(e, Errno.EPERM, String.format(Locale.ROOT, "iomem_permission: d%d lacks MFNs %#x - %#x", caller.domid, mfn, end));
+            x.retErr(e, Errno.EPERM, org.vnvdimm.contract.ComponentBehavior.format("iomem_permission: d%d lacks MFNs %#x - %#x", caller.domid, mfn, end));
             return;
         }
         if (p.getAllowAccess() != 0) d.iomemCaps.add(mfn, end + 1); else d.iomemCaps.remove(mfn, end + 1);
@@ -165,12 +165,12 @@ final class DomctlHypercall {
         long mfnEnd = Xen.inclusiveEnd(mfn, nr);
         long gfnEnd = Xen.inclusiveEnd(gfn, nr);
         if (mfnEnd < 0 || x.beyondPaddr(mfn | mfnEnd) || gfnEnd < 0) {
-            x.retErr(e, Errno.EINVAL, String.format(Locale.ROOT, "memory_mapping: bad range gfn=%#x mfn=%#x nr=%d", gfn, mfn, nr));
+            x.retErr(e, Errno.EINVAL, org.vnvdimm.contract.ComponentBehavior.format("memory_mapping: bad range gfn=%#x mfn=%#x nr=%d", gfn, mfn, nr));
             return;
         }
         Domain caller = x.domains.get(x.callerDomid(e));
         if (!caller.iomemCaps.containsAll(mfn, mfnEnd + 1) || !d.iomemCaps.containsAll(mfn, mfnEnd + 1)) {
-            x.retErr(e, Errno.EPERM, String.format(Locale.ROOT, "memory_mapping: d%d or d%d lacks MFNs %#x - %#x",
+            x.retErr(e, Errno.EPERM, org.vnvdimm.contract.ComponentBehavior.format("memory_mapping: d%d or d%d lacks MFNs %#x - %#x",
                     caller.domid, d.domid, mfn, mfnEnd));
             return;
         }
@@ -213,12 +213,12 @@ final class DomctlHypercall {
      * frames another domain has mapped. Null when allowed.
      */
     private String pmemMappingRefusal(Domain d, long s, long t) {
-        if (x.heap.ram().intersects(s, t)) return String.format(Locale.ROOT, "MFNs %#x - %#x are RAM", s, t);
-        if (x.pmem.mgmtAreas().intersects(s, t)) return String.format(Locale.ROOT, "MFNs %#x - %#x are Xen's management area", s, t);
-        if (!x.pmem.dataAreas().containsAll(s, t)) return String.format(Locale.ROOT, "MFNs %#x - %#x are not a pmem data area", s, t);
+        if (x.heap.ram().intersects(s, t)) return org.vnvdimm.contract.ComponentBehavior.format("MFNs %#x - %#x are RAM", s, t);
+        if (x.pmem.mgmtAreas().intersects(s, t)) return org.vnvdimm.contract.ComponentBehavior.format("MFNs %#x - %#x are Xen's management area", s, t);
+        if (!x.pmem.dataAreas().containsAll(s, t)) return org.vnvdimm.contract.ComponentBehavior.format("MFNs %#x - %#x are not a pmem data area", s, t);
         for (ExtentMap.Extent<PmemRegistry.Owner> o : x.pmem.owners().overlapping(s, t - s)) {
             if (o.value().domid() != d.domid) {
-                return String.format(Locale.ROOT, "MFNs %#x - %#x are mapped by d%d", o.start(), o.end(), o.value().domid());
+                return org.vnvdimm.contract.ComponentBehavior.format("MFNs %#x - %#x are mapped by d%d", o.start(), o.end(), o.value().domid());
             }
         }
         return null;

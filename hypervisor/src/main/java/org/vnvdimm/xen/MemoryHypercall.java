@@ -174,14 +174,14 @@ final class MemoryHypercall {
         if (!x.privileged(e)) { x.retErr(e, Errno.EPERM, "populate_pmem_map: " + e.getFrom() + " has no right over d" + d.domid); return; }
         if (d.dying || !d.hvm) { x.retErr(e, Errno.EINVAL, "populate_pmem_map: d" + d.domid + " is dying or not HVM"); return; }
         if (!x.pmem.dataAreas().containsAll(m.getMfn(), mfnEnd + 1)) {
-            x.retErr(e, Errno.ENXIO, String.format(Locale.ROOT, "populate_pmem_map: MFNs %#x - %#x are not in PMEM data regions", m.getMfn(), mfnEnd + 1));
+            x.retErr(e, Errno.ENXIO, org.vnvdimm.contract.ComponentBehavior.format("populate_pmem_map: MFNs %#x - %#x are not in PMEM data regions", m.getMfn(), mfnEnd + 1));
             return;
         }
         long from = m.getMfn() + start;
         long stop = Math.min(m.getMfn() + nr, from + Xen.PMEM_POPULATE_PREEMPT_PAGES);
         if (x.pmem.inuse().intersects(from, stop)) {
             // the first busy page ends the call; the pages before it (this call's) are undone
-            x.retErr(e, Errno.EBUSY, String.format(Locale.ROOT, "populate_pmem_map: MFN %#x is not a free PMEM page",
+            x.retErr(e, Errno.EBUSY, org.vnvdimm.contract.ComponentBehavior.format("populate_pmem_map: MFN %#x is not a free PMEM page",
                     x.pmem.inuse().intersection(from, stop).get(0).start()));
             return;
         }

@@ -92,13 +92,13 @@ public final class P2m {
             int order = mmioOrder(iommuSharesHap, (gfn + i) | (mfn + i), nr - i);
             long n = 1L << order;
             if (!runs.covers(gfn + i, n) || overlapping(gfn + i, n).stream().anyMatch(e -> e.value().type() != p2m_mmio_direct)) {
-                warnings.add(String.format(Locale.ROOT, "gfn_to_mfn failed! gfn=%08x", gfn + i));
+                warnings.add(org.vnvdimm.contract.ComponentBehavior.format("gfn_to_mfn failed! gfn=%08x", gfn + i));
                 rc = Errno.EINVAL.neg();
                 break;
             }
             ExtentMap.Extent<Run> e = lookup(gfn + i);
             if (e.value().mfn() != mfn + i) {
-                warnings.add(String.format(Locale.ROOT, "no mapping between mfn %08x and gfn %08x", mfn + i, gfn + i));
+                warnings.add(org.vnvdimm.contract.ComponentBehavior.format("no mapping between mfn %08x and gfn %08x", mfn + i, gfn + i));
             }
             clear(gfn + i, n);
             if (!changed.isEmpty() && changed.get(changed.size() - 1)[0] + changed.get(changed.size() - 1)[1] == gfn + i) {

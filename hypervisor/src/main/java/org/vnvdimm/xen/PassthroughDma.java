@@ -74,7 +74,7 @@ final class PassthroughDma {
         for (int i = 0; i < nr; i++) { Long m = translate(d, gfn + i); iotlb[i] = m == null ? -1 : m; }
         InFlight f = new InFlight(d.domid, gfn, nr, e, iotlb);
         inFlight.add(f);
-        x.xsetTimer(DMA_DELAY_NS, String.format(Locale.ROOT, "d%d %s DMA write gpa=%#x len=%d", d.domid, SBDF, g.getGpa(), g.getLen()),
+        x.xsetTimer(DMA_DELAY_NS, org.vnvdimm.contract.ComponentBehavior.format("d%d %s DMA write gpa=%#x len=%d", d.domid, SBDF, g.getGpa(), g.getLen()),
                 () -> complete(f));
     }
 
@@ -156,7 +156,7 @@ final class PassthroughDma {
         Lease l = new Lease(e, d.domid, gfn, nr, rc);
         leases.add(l);
         x.xlog("(XEN) d%d: lease: waiting for %s to finish DMA into gfn=%x nr=%x", d.domid, SBDF, gfn, nr);
-        l.timer = x.xsetTimer(LEASE_BOUND_NS, String.format(Locale.ROOT, "d%d lease bound gfn=%#x", d.domid, gfn), () -> {
+        l.timer = x.xsetTimer(LEASE_BOUND_NS, org.vnvdimm.contract.ComponentBehavior.format("d%d lease bound gfn=%#x", d.domid, gfn), () -> {
             leases.remove(l);
             x.xlog("(XEN) d%d: lease: %s still busy after %d us", d.domid, SBDF, LEASE_BOUND_NS / 1000);
             x.ret(e, Errno.EBUSY.neg());

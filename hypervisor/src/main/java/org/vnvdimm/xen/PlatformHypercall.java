@@ -41,14 +41,14 @@ final class PlatformHypercall {
         if (rs < s || rt > t) return "reserved area outside the region";
         if (ds < s || dt > t) return "data area outside the region";
         if (rs < dt && ds < rt) return "reserved and data areas overlap";
-        if (x.heap.ram().intersects(s, t)) return String.format(Locale.ROOT, "pfns %#x - %#x overlap RAM", s, t);
+        if (x.heap.ram().intersects(s, t)) return org.vnvdimm.contract.ComponentBehavior.format("pfns %#x - %#x overlap RAM", s, t);
         // check_reserved_size(rsv, whole region); Xen's own placement (tables for the reserved and
         // the data area, each rounded up to pages) must fit too
         long rsv = rt - rs, n = t - s;
         long need = ((PAGE_INFO_BYTES * n) >>> PAGE_SHIFT) + ((M2P_ENTRY_BYTES * n) >>> PAGE_SHIFT);
         long placed = mgmtPagesFor(rsv) + mgmtPagesFor(dt - ds);
         if (rsv < need || rsv < placed) {
-            return String.format(Locale.ROOT, "reserved area of %d pages too small for the frame table and M2P of %d pages (%d pages required)",
+            return org.vnvdimm.contract.ComponentBehavior.format("reserved area of %d pages too small for the frame table and M2P of %d pages (%d pages required)",
                     rsv, n, Math.max(need, placed));
         }
         if (x.pmem.reported().intersects(s, t)) return "region overlaps one already reported";

@@ -250,7 +250,7 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
             if (c == '%') { out.append('%'); continue; }
             if (c == 'n') { out.append(System.lineSeparator()); continue; }
             if (c == '#') { alt = true; if (++i >= n) return null; c = fmt.charAt(i); }
-            else if (c == '0') {
+            if (c == '0') {
                 while (++i < n && fmt.charAt(i) >= '0' && fmt.charAt(i) <= '9') zeroWidth = zeroWidth * 10 + (fmt.charAt(i) - '0');
                 if (i >= n || zeroWidth == 0) return null;
                 c = fmt.charAt(i);
@@ -269,7 +269,8 @@ public abstract class ComponentBehavior extends AbstractBehavior<Envelope> {
                     else if (v instanceof Long lv) hex = Long.toHexString(lv);
                     else return null;
                     if (alt) out.append("0x");
-                    for (int pad = zeroWidth - hex.length(); pad > 0; pad--) out.append('0');
+                    // Formatter's width counts the "0x" of %#0Nx; the zeros go between it and the digits
+                    for (int pad = zeroWidth - hex.length() - (alt ? 2 : 0); pad > 0; pad--) out.append('0');
                     out.append(hex);
                 }
                 case 's' -> {

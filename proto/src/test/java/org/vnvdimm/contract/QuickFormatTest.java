@@ -14,11 +14,11 @@ class QuickFormatTest {
 
     @Test
     void everyConversionTheComponentsUseMatchesFormatter() {
-        List<String> formats = List.of("%d", "%s", "%x", "%#x", "%016x", "%05x", "a %d b %#x c %s%%", "%n%s", "gfn=%08x", "%X", "%,d", "%5s", "%-5d");
+        List<String> formats = List.of("%d", "%s", "%x", "%#x", "%016x", "%05x", "a %d b %#x c %s%%", "%n%s", "gfn=%08x", "%#018x", "%#06x", "%#03x", "[mem %#018x-%#018x]", "%X", "%,d", "%5s", "%-5d");
         int quick = 0;
         for (String f : formats) {
             for (Object v : VALUES) {
-                Object[] args = f.startsWith("a ") ? new Object[] {v, v, v} : new Object[] {v};
+                Object[] args = f.startsWith("a ") ? new Object[] {v, v, v} : f.startsWith("[mem") ? new Object[] {v, v} : new Object[] {v};
                 String expected;
                 try {
                     expected = String.format(Locale.ROOT, f, args);

@@ -296,7 +296,7 @@ public final class DaxFilesystem {
         for (BlockRun r : runs) {
             String path;
             do {
-                path = String.format(Locale.ROOT, "%s%s%06d", root, FRAGMENT_PREFIX, nextFragment++);
+                path = org.vnvdimm.contract.ComponentBehavior.format("%s%s%06d", root, FRAGMENT_PREFIX, nextFragment++);
             } while (files.containsKey(path));
             Inode f = new Inode(path, r.nrBlocks() * BLOCK_SIZE_BYTES);
             f.map.put(0, r.nrBlocks(), new Blocks(r.startBlock()));

@@ -13,7 +13,7 @@ public record BlockDevice(String name, long spaStartBytes, long sizeBytes, boole
         if (name == null || name.isEmpty()) throw new NdException(NdException.Reason.BAD_RANGE, "name", "block device needs a name");
         if (spaStartBytes < 0 || (spaStartBytes & (XenAbi.PAGE_SIZE - 1)) != 0) {
             throw new NdException(NdException.Reason.BAD_RANGE, "spaStartBytes",
-                    String.format(Locale.ROOT, "%#x is not page aligned", spaStartBytes));
+                    org.vnvdimm.contract.ComponentBehavior.format("%#x is not page aligned", spaStartBytes));
         }
         if (sizeBytes <= 0 || spaStartBytes > Long.MAX_VALUE - sizeBytes) {
             throw new NdException(NdException.Reason.BAD_RANGE, "sizeBytes", "bad device size " + sizeBytes);
@@ -29,7 +29,7 @@ public record BlockDevice(String name, long spaStartBytes, long sizeBytes, boole
     public long spaOf(long deviceOffsetBytes) {
         if (deviceOffsetBytes < 0 || deviceOffsetBytes >= sizeBytes) {
             throw new NdException(NdException.Reason.BAD_RANGE, "deviceOffsetBytes",
-                    String.format(Locale.ROOT, "%#x outside %s of size %#x", deviceOffsetBytes, name, sizeBytes));
+                    org.vnvdimm.contract.ComponentBehavior.format("%#x outside %s of size %#x", deviceOffsetBytes, name, sizeBytes));
         }
         return spaStartBytes + deviceOffsetBytes;
     }

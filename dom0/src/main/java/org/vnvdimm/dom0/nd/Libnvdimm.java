@@ -45,7 +45,7 @@ public final class Libnvdimm {
     public NvdimmRegion addRegion(long spaBaseBytes, long sizeBytes, int proximityDomain, List<Integer> dimmHandles) {
         if (sizeBytes <= 0 || ((spaBaseBytes | sizeBytes) & (XenAbi.PAGE_SIZE - 1)) != 0 || spaBaseBytes < 0) {
             throw new NdException(NdException.Reason.BAD_RANGE, "spaBaseBytes/sizeBytes",
-                    String.format(Locale.ROOT, "region [%#x, +%#x) must be non-empty and 4 KiB aligned", spaBaseBytes, sizeBytes));
+                    org.vnvdimm.contract.ComponentBehavior.format("region [%#x, +%#x) must be non-empty and 4 KiB aligned", spaBaseBytes, sizeBytes));
         }
         if (dimmHandles == null || dimmHandles.isEmpty()) {
             throw new NdException(NdException.Reason.BAD_RANGE, "dimmHandles", "a region needs at least one DIMM handle");
@@ -114,7 +114,7 @@ public final class Libnvdimm {
         Namespace ns = createNamespace(regionName, 0, r.sizeBytes(), mode, pfn, reserve);
         if (ns.dataSpa().startBytes() != want) {
             destroyNamespace(ns.name());
-            throw new NdException(NdException.Reason.BAD_RANGE, "dataoff", String.format(Locale.ROOT, "data offset %#x does not lay out", ib.dataOffBytes()));
+            throw new NdException(NdException.Reason.BAD_RANGE, "dataoff", org.vnvdimm.contract.ComponentBehavior.format("data offset %#x does not lay out", ib.dataOffBytes()));
         }
         return ns;
     }
@@ -152,7 +152,7 @@ public final class Libnvdimm {
         }
         if (regionOffsetBytes < 0 || sizeBytes <= 0 || regionOffsetBytes > r.sizeBytes() - sizeBytes) {
             throw new NdException(NdException.Reason.BAD_RANGE, "sizeBytes",
-                    String.format(Locale.ROOT, "[+%#x, +%#x) does not fit in %s of size %#x", regionOffsetBytes,
+                    org.vnvdimm.contract.ComponentBehavior.format("[+%#x, +%#x) does not fit in %s of size %#x", regionOffsetBytes,
                             regionOffsetBytes + sizeBytes, r.name(), r.sizeBytes()));
         }
         SpaRange spa = SpaRange.ofSize(r.spa().startBytes() + regionOffsetBytes, sizeBytes);

@@ -95,7 +95,7 @@ public record NamespaceLayout(SpaRange namespace, PfnMode mode, long alignBytes,
                     if (xenReserveBytes > 0) {
                         if (xenReserveBytes >= size) {
                             throw new NdException(NdException.Reason.RESERVE_TOO_LARGE, "xenReserveBytes",
-                                    String.format(Locale.ROOT, "%#x is not smaller than the namespace size %#x", xenReserveBytes, size));
+                                    org.vnvdimm.contract.ComponentBehavior.format("%#x is not smaller than the namespace size %#x", xenReserveBytes, size));
                         }
                         dataStart = alignUp(infoEnd + xenReserveBytes, alignBytes);
                     } else {
@@ -109,7 +109,7 @@ public record NamespaceLayout(SpaRange namespace, PfnMode mode, long alignBytes,
         }
         if (dataStart >= dataEnd) {
             throw new NdException(NdException.Reason.RESERVE_TOO_LARGE, mode == PfnMode.XEN && xenReserveBytes > 0 ? "xenReserveBytes" : "map",
-                    String.format(Locale.ROOT, "map=%s: the data area would start at %#x but the aligned namespace end is %#x (namespace %s, %d bytes)",
+                    org.vnvdimm.contract.ComponentBehavior.format("map=%s: the data area would start at %#x but the aligned namespace end is %#x (namespace %s, %d bytes)",
                             mode.ndctlMap(), dataStart, dataEnd, ns, size));
         }
         SpaRange info = SpaRange.ofSize(start + PfnInfoBlock.NAMESPACE_OFFSET_BYTES, PfnInfoBlock.SIZE_BYTES);

@@ -131,7 +131,7 @@ public record PfnInfoBlock(String signature, UUID uuid, UUID parentUuid, int fla
         long stored = b.getLong(OFF_CHECKSUM);
         long computed = checksum(block);
         if (stored != computed) {
-            throw bad("checksum", String.format(Locale.ROOT, "stored %#018x, computed %#018x", stored, computed));
+            throw bad("checksum", org.vnvdimm.contract.ComponentBehavior.format("stored %#018x, computed %#018x", stored, computed));
         }
         int major = Short.toUnsignedInt(b.getShort(OFF_VERSION_MAJOR));
         int minor = Short.toUnsignedInt(b.getShort(OFF_VERSION_MINOR));
@@ -144,7 +144,7 @@ public record PfnInfoBlock(String signature, UUID uuid, UUID parentUuid, int fla
         if (align < 4096 || Long.bitCount(align) != 1) throw bad("align", align + " is not a power of two >= 4096");
         long dataOff = b.getLong(OFF_DATAOFF);
         if (dataOff < 2 * NAMESPACE_OFFSET_BYTES) {
-            throw bad("dataoff", String.format(Locale.ROOT, "%#x overlaps the info block (must be >= 0x2000)", dataOff));
+            throw bad("dataoff", org.vnvdimm.contract.ComponentBehavior.format("%#x overlaps the info block (must be >= 0x2000)", dataOff));
         }
         long npfns = b.getLong(OFF_NPFNS);
         if (npfns < 0) throw bad("npfns", "negative " + npfns);
@@ -161,7 +161,7 @@ public record PfnInfoBlock(String signature, UUID uuid, UUID parentUuid, int fla
             dataBytes = Math.multiplyExact(npfns, pageSizeBytes);
             long end = Math.addExact(Math.addExact(Math.addExact(startPadBytes, dataOffBytes), dataBytes), endTruncBytes);
             if (end > namespaceSizeBytes) {
-                throw bad("npfns", String.format(Locale.ROOT, "start_pad %#x + dataoff %#x + npfns*page_size %#x + end_trunc %#x = %#x exceeds namespace size %#x",
+                throw bad("npfns", org.vnvdimm.contract.ComponentBehavior.format("start_pad %#x + dataoff %#x + npfns*page_size %#x + end_trunc %#x = %#x exceeds namespace size %#x",
                         startPadBytes, dataOffBytes, dataBytes, endTruncBytes, end, namespaceSizeBytes));
             }
         } catch (ArithmeticException e) {

@@ -14,14 +14,14 @@ public record SpaRange(long startBytes, long endBytes) {
     public SpaRange {
         if (startBytes < 0 || endBytes < startBytes) {
             throw new NdException(NdException.Reason.BAD_RANGE, "spa",
-                    String.format(Locale.ROOT, "bad range [%#x, %#x)", startBytes, endBytes));
+                    org.vnvdimm.contract.ComponentBehavior.format("bad range [%#x, %#x)", startBytes, endBytes));
         }
     }
 
     public static SpaRange ofSize(long startBytes, long sizeBytes) {
         if (sizeBytes < 0 || startBytes > Long.MAX_VALUE - sizeBytes) {
             throw new NdException(NdException.Reason.BAD_RANGE, "sizeBytes",
-                    String.format(Locale.ROOT, "size %#x at %#x does not fit in 64 bits", sizeBytes, startBytes));
+                    org.vnvdimm.contract.ComponentBehavior.format("size %#x at %#x does not fit in 64 bits", sizeBytes, startBytes));
         }
         return new SpaRange(startBytes, startBytes + sizeBytes);
     }
@@ -49,5 +49,5 @@ public record SpaRange(long startBytes, long endBytes) {
     }
 
     @Override
-    public String toString() { return String.format(Locale.ROOT, "[%#x, %#x)", startBytes, endBytes); }
+    public String toString() { return org.vnvdimm.contract.ComponentBehavior.format("[%#x, %#x)", startBytes, endBytes); }
 }

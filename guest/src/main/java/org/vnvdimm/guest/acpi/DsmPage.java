@@ -133,7 +133,7 @@ public final class DsmPage {
             return Arrays.copyOfRange(page, ODAT_OFFSET, ODAT_OFFSET + (int) resultBytes);
         }
         if (resultBytes > ODAT_SIZE_BYTES) {
-            throw new AmlFaultException(String.format(Locale.ROOT, 
+            throw new AmlFaultException(org.vnvdimm.contract.ComponentBehavior.format(
                     "NCAL: RLEN 0x%X means a %d-byte result, which CreateField cannot take from the %d-byte ODAT",
                     rlen, resultBytes, ODAT_SIZE_BYTES));
         }
@@ -152,7 +152,7 @@ public final class DsmPage {
 
     static void checkDword(String what, long value) {
         if (value < 0 || value > DWORD_MASK) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, 
+            throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format(
                     "%s 0x%X does not fit a 32-bit AML integer (the SSDT is revision 1)", what, value));
         }
     }

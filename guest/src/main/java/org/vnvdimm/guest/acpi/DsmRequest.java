@@ -54,7 +54,7 @@ public record DsmRequest(byte[] uuid, long revision, long function, byte[] arg3,
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "DsmRequest[handle=0x%X, revision=%d, function=%d, arg3=%s]", handle, revision, function,
+        return org.vnvdimm.contract.ComponentBehavior.format("DsmRequest[handle=0x%X, revision=%d, function=%d, arg3=%s]", handle, revision, function,
                 arg3 == null ? "none" : arg3.length + " bytes");
     }
 }

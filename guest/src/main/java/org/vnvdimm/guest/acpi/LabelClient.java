@@ -44,7 +44,7 @@ public final class LabelClient {
     /** @param handle the device's _ADR, i.e. its NFIT device handle (slot + 1) */
     public LabelClient(long handle) {
         if (handle < 1 || handle > 0xFFFF) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "NVDIMM handle 0x%X outside 1..0xFFFF", handle));
+            throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format("NVDIMM handle 0x%X outside 1..0xFFFF", handle));
         }
         this.handle = handle;
     }
@@ -81,7 +81,7 @@ public final class LabelClient {
                     OptionalLong.of(status));
         }
         if (32 + bits > 8L * ncalResult.length) {
-            throw new AmlFaultException(String.format(Locale.ROOT, 
+            throw new AmlFaultException(org.vnvdimm.contract.ComponentBehavior.format(
                     "_LSR: CreateField LDAT of %d bytes at byte 4 exceeds NCAL's %d-byte result (status 0x%X)",
                     bits / 8, ncalResult.length, status), OptionalLong.of(status));
         }
@@ -116,9 +116,9 @@ public final class LabelClient {
 
     private static long dword(byte[] result, int at, String field, String method, OptionalLong status) {
         if (result.length < at + 4) {
-            throw new AmlFaultException(String.format(Locale.ROOT, 
+            throw new AmlFaultException(org.vnvdimm.contract.ComponentBehavior.format(
                     "%s: CreateDWordField %s at byte %d exceeds NCAL's %d-byte result%s", method, field, at,
-                    result.length, status.isPresent() ? String.format(Locale.ROOT, " (status 0x%X)", status.getAsLong()) : ""),
+                    result.length, status.isPresent() ? org.vnvdimm.contract.ComponentBehavior.format(" (status 0x%X)", status.getAsLong()) : ""),
                     status);
         }
         return DsmPage.le32(result, at);

@@ -149,7 +149,7 @@ public final class Aml {
         for (int i = 0; i < ascii.length(); i++) {
             char c = ascii.charAt(i);
             if (c < 0x01 || c > 0x7F) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, 
+                throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format(
                         "AML String \"%s\": character 0x%04X at index %d is outside 0x01..0x7F", ascii, (int) c, i));
             }
         }
@@ -565,7 +565,7 @@ public final class Aml {
 
     private static void checkRange(String what, long value, long max) {
         if (value < 0 || value > max) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s value %d (0x%X) outside 0..0x%X", what, value, value, max));
+            throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format("%s value %d (0x%X) outside 0..0x%X", what, value, value, max));
         }
     }
 }

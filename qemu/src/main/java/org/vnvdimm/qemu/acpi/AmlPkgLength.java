@@ -63,7 +63,7 @@ public final class AmlPkgLength {
             return new long[] {lead & 0x3F, 1};
         }
         if ((lead & 0x30) != 0) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, 
+            throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format(
                     "PkgLength at offset %d: lead byte 0x%02X has reserved bits 5..4 set", offset, lead));
         }
         if (offset + follow >= aml.length) {

@@ -30,6 +30,6 @@ public final class DsmStatus {
         } else if (status == FIT_CHANGED) {
             return "FIT changed";
         }
-        return String.format(Locale.ROOT, "unknown status 0x%X", status);
+        return org.vnvdimm.contract.ComponentBehavior.format("unknown status 0x%X", status);
     }
 }

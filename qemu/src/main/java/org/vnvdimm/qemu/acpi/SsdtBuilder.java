@@ -127,7 +127,7 @@ public final class SsdtBuilder {
                     + MAX_SLOTS + ")");
         }
         if (memaAddr < 0 || memaAddr > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, 
+            throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format(
                     "memaAddr=0x%X: MEMA is a 32-bit DWord, the DSM page must lie below 4 GiB", memaAddr));
         }
         byte[] oem = paddedAscii("oemId", oemId, 6);
@@ -174,13 +174,13 @@ public final class SsdtBuilder {
             throw new IllegalArgumentException("SSDT of " + ssdt.length + " bytes is too short to end in Name(MEMA, DWord)");
         }
         if (memaAddr < 0 || memaAddr > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "memaAddr=0x%X does not fit MEMA's DWord", memaAddr));
+            throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format("memaAddr=0x%X does not fit MEMA's DWord", memaAddr));
         }
         int at = ssdt.length - 10;
         byte[] expected = {0x08, 'M', 'E', 'M', 'A', 0x0C};
         for (int i = 0; i < expected.length; i++) {
             if (ssdt[at + i] != expected[i]) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, 
+                throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format(
                         "SSDT byte at offset 0x%X is 0x%02X, expected 0x%02X: the table does not end in Name(MEMA, DWord)",
                         at + i, ssdt[at + i] & 0xFF, expected[i] & 0xFF));
             }
@@ -209,7 +209,7 @@ public final class SsdtBuilder {
         if (slot < 0 || slot >= MAX_SLOTS) {
             throw new IllegalArgumentException("slot " + slot + " outside 0.." + (MAX_SLOTS - 1));
         }
-        return String.format(Locale.ROOT, "NV%02X", slot);
+        return org.vnvdimm.contract.ComponentBehavior.format("NV%02X", slot);
     }
 
     /** NFIT device handle of {@code slot}: slot + 1, handle 0 being the root device. */
@@ -407,7 +407,7 @@ public final class SsdtBuilder {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c > 0x7E) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, 
+                throw new IllegalArgumentException(org.vnvdimm.contract.ComponentBehavior.format(
                         "%s '%s': character 0x%04X at index %d is not printable ASCII", field, s, (int) c, i));
             }
             out[i] = (byte) c;
