@@ -18,7 +18,7 @@ public final class Scheduler {
 
     private static final class Pair {
         final ArrayDeque<Envelope.Builder> queue = new ArrayDeque<>();
-        /** When each queued message was enqueued (a ring of longs beside the queue: no boxing). */
+        /** When each queued message was enqueued (a ring of longs beside the queue, a power of two long: no boxing, no division). */
         long[] ages = new long[4];
         int agesHead;
         final String from;
@@ -56,11 +56,11 @@ public final class Scheduler {
         int n = p.queue.size();
         if (n == p.ages.length) {
             long[] grown = new long[n * 2];
-            for (int k = 0; k < n; k++) grown[k] = p.ages[(p.agesHead + k) % n];
+            for (int k = 0; k < n; k++) grown[k] = p.ages[(p.agesHead + k) & (n - 1)];
             p.ages = grown;
             p.agesHead = 0;
         }
-        p.ages[(p.agesHead + n) % p.ages.length] = enqueued++;
+        p.ages[(p.agesHead + n) & (p.ages.length - 1)] = enqueued++;
         p.queue.addLast(e);
         if (p.activeIndex < 0) {
             p.activeIndex = active.size();
@@ -100,7 +100,7 @@ public final class Scheduler {
         if (i < 0 || i >= n) throw new IllegalStateException("scheduler choice " + i + " out of 0.." + (n - 1));
         Pair p = active.get(i);
         Envelope.Builder e = p.queue.pollFirst();
-        p.agesHead = (p.agesHead + 1) % p.ages.length;
+        p.agesHead = (p.agesHead + 1) & (p.ages.length - 1);
         queued--;
         if (p.queue.isEmpty()) {
             // swap-remove keeps choice O(1); the resulting order is still a pure function of the seed

@@ -134,7 +134,11 @@ public final class Wire {
     /** Each role's Lamport clock, in a one-element array so a tick is no boxing (looked up only). */
     private final Map<String, long[]> clocks = new HashMap<>();
 
-    private long[] clock(String role) { return clocks.computeIfAbsent(role, k -> new long[1]); }
+    private long[] clock(String role) {
+        long[] c = clocks.get(role);
+        if (c == null) clocks.put(role, c = new long[1]);
+        return c;
+    }
     /** Roles whose component crashed or stopped: the seq where it happened. */
     private final Map<String, Long> dead = new HashMap<>();
     private long seq;
