@@ -2,7 +2,6 @@ package org.vnvdimm.sim.wire;
 
 import akka.actor.testkit.typed.javadsl.BehaviorTestKit;
 import akka.actor.testkit.typed.internal.ActorSystemStub;
-import akka.actor.testkit.typed.internal.BehaviorTestKitImpl;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.Behavior$;
@@ -11,9 +10,9 @@ import org.vnvdimm.proto.Envelope;
 import org.vnvdimm.proto.StepResult;
 
 /**
- * The direct executor: runs the components' Akka behaviours on the calling thread with Akka's own
- * synchronous {@link BehaviorTestKit}, one delivery at a time, instead of through two mailboxes
- * and a dispatcher per delivery. The wire decides the order exactly as under {@link WireActor};
+ * The direct executor: runs the components' Akka behaviours on the calling thread as Akka's own
+ * synchronous {@link BehaviorTestKit} does ({@link DirectActor}), one delivery at a time, instead
+ * of through two mailboxes and a dispatcher per delivery. The wire decides the order exactly as under {@link WireActor};
  * a component's StepResult lands in a queue and goes straight back to the wire, so
  * both executors give the same trace.
  */
