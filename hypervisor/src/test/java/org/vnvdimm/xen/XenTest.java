@@ -449,6 +449,44 @@ class XenTest {
         assertEquals(Errno.EINVAL.neg(), Harness.only(cross).getGuestFault().getRc(), "an access may not cross a page");
     }
 
+    /** The p2m runs (gfn, nr, mfn) a delivery observed, neighbours that continue each other merged. */
+    static List<long[]> p2mRuns(List<StepResult> steps) {
+        List<long[]> runs = new java.util.ArrayList<>();
+        for (StepResult r : steps) {
+            for (Observation o : r.getObservedList()) {
+                if (!o.hasP2M() || o.getP2M().getRemove()) continue;
+                P2mChange c = o.getP2M();
+                long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+                if (last != null && last[0] + last[1] == c.getGfn() && last[2] + last[1] == c.getMfn()) last[1] += c.getNr();
+                else runs.add(new long[] {c.getGfn(), c.getNr(), c.getMfn()});
+            }
+        }
+        return runs;
+    }
+
+    static Envelope.Builder populate(int d, List<Long> gpfns) {
+        return Envelope.newBuilder().setMemoryOp(MemoryOp.newBuilder().setCmd(XENMEM_populate_physmap)
+                .setReservation(XenMemoryReservation.newBuilder().setDomid(d).setExtentOrder(9).setNrExtents(gpfns.size()).addAllExtentStart(gpfns)));
+    }
+
+    @Test
+    void populatingConsecutiveExtentsAtOnceGivesTheFramesOneByOneWould() {
+        List<Long> gpfns = List.of(0L, 512L, 1024L, 1536L, 2048L);
+        int a = createHvm();
+        assertEquals(0, call(Roles.XL, domctl(XEN_DOMCTL_max_mem, a, Domctl.newBuilder().setMaxMem(DomctlMaxMem.newBuilder().setMaxMemkb(64 << 10)))));
+        List<long[]> together = p2mRuns(List.of(xen.deliver(Roles.XL, populate(a, gpfns))));
+        boot();   // a fresh Xen with the same heap
+        int b = createHvm();
+        assertEquals(0, call(Roles.XL, domctl(XEN_DOMCTL_max_mem, b, Domctl.newBuilder().setMaxMem(DomctlMaxMem.newBuilder().setMaxMemkb(64 << 10)))));
+        List<StepResult> one = new java.util.ArrayList<>();
+        for (long g : gpfns) one.add(xen.deliver(Roles.XL, populate(b, List.of(g))));
+        List<long[]> oneByOne = p2mRuns(one);
+        assertFalse(together.isEmpty());
+        assertEquals(5 * 512, together.stream().mapToLong(r -> r[1]).sum());
+        assertEquals(oneByOne.size(), together.size());
+        for (int i = 0; i < together.size(); i++) assertArrayEquals(oneByOne.get(i), together.get(i), "run " + i);
+    }
+
     @Test
     void portIoGoesToTheIoreqServerAndBack() {
         int d = createHvm();
