@@ -159,6 +159,8 @@ public final class Oracles implements Wire.Observer {
 
     // ---- evidence: stores, flushes and loads of pmem on the bus, for durability
     private final ExtentMap<Stored> stored = new ExtentMap<>();
+    /** The ranges one delivery touched, re-checked for coherence at its end (reused: one delivery at a time). */
+    private final List<long[]> touched = new ArrayList<>();
     private int powerOns;
     private long lastCycleSeq;
 
@@ -221,7 +223,8 @@ public final class Oracles implements Wire.Observer {
     public List<Verdict> afterDelivery(Envelope e, StepResult r) {
         List<Verdict> out = new ArrayList<>();
         if (!r.getCrash().isEmpty()) fire(out, CRASH, r.getRole(), e.getSeq(), r.getCrash());
-        List<long[]> touched = new ArrayList<>();   // {domid, gfn, nr} to re-check for coherence
+        List<long[]> touched = this.touched;   // {domid, gfn, nr} to re-check for coherence
+        touched.clear();
         onDelivered(e, touched, out);
         for (Observation o : r.getObservedList()) apply(o, touched);
         for (long[] t : touched) checkCoherence((int) t[0], t[1], t[2], e, out);
@@ -433,7 +436,12 @@ public final class Oracles implements Wire.Observer {
      * from pmem Xen has not been told about. who is a domid, or -1 for Xen.
      */
     private void reportedFirst(int who, long s, long t, String what, Envelope e, List<Verdict> out) {
-        for (RangeSet.Range r : hostPmem.intersection(s, t)) {
+        reportedFirst(who, hostPmem.intersection(s, t), what, e, out);
+    }
+
+    /** As above, given the pmem parts of the range (a caller that needs them too computes them once). */
+    private void reportedFirst(int who, List<RangeSet.Range> pmemParts, String what, Envelope e, List<Verdict> out) {
+        for (RangeSet.Range r : pmemParts) {
             if (knownToXen.containsAll(r.start(), r.end())) continue;
             // Xen builds its tables in an area a call it is handling offers; if it then refuses
             // the call, boot-safety says so at the answer.
@@ -633,14 +641,14 @@ public final class Oracles implements Wire.Observer {
     private void mapped(int domid, long gfn, long mfn, long nr, Envelope reply, List<long[]> touched, List<Verdict> out) {
         long s = mfn, t = mfn + nr;
         long seq = reply.getSeq();
-        reportedFirst(domid, s, t, "got a mapping of", reply, out);
+        List<RangeSet.Range> pmem = hostPmem.intersection(s, t);
+        reportedFirst(domid, pmem, "got a mapping of", reply, out);
         if (hostRam.intersects(s, t)) {
             fire(out, ISOLATION, "d" + domid + "-maps-ram", seq, fmt("Xen mapped host RAM MFNs %#x - %#x into d%d at gfn %#x", s, t, domid, gfn));
         }
         if (mgmt.intersects(s, t)) {
             fire(out, ISOLATION, "d" + domid + "-maps-mgmt", seq, fmt("Xen mapped MFNs %#x - %#x of its own management area into d%d", s, t, domid));
         }
-        List<RangeSet.Range> pmem = hostPmem.intersection(s, t);
         if (!pmem.isEmpty()) {
             for (RangeSet.Range r : pmem) {
                 if (!data.containsAll(r.start(), r.end())) {
