@@ -10,9 +10,10 @@ import org.vnvdimm.proto.TraceHeader;
 import org.vnvdimm.proto.TraceRecord;
 
 /**
- * Where a run's trace goes. The wire calls begin once, record once per delivery (in delivery
- * order, from one thread), end once. Implementations: in memory, streamed binary + SHA-256, and
- * (later) an Akka Persistence journal; they compose with {@link Recorders#all}.
+ * Where a run's trace goes. The wire calls begin once, {@link #delivered} once per delivery (in
+ * delivery order, from one thread; by default it builds the TraceRecord and calls record), end
+ * once. Implementations: in memory, streamed binary + SHA-256, the Akka Persistence journal, and
+ * explore's fingerprint; they compose with {@link Recorders#all}.
  */
 public interface Recorder {
     void begin(TraceHeader header);

@@ -12,7 +12,6 @@ import org.vnvdimm.proto.Log;
 import org.vnvdimm.proto.Observation;
 import org.vnvdimm.proto.StepResult;
 import org.vnvdimm.proto.TraceHeader;
-import org.vnvdimm.proto.TraceRecord;
 import org.vnvdimm.proto.Verdict;
 import org.vnvdimm.sim.record.Recorder;
 
