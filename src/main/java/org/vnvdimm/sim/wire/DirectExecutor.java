@@ -2,6 +2,7 @@ package org.vnvdimm.sim.wire;
 
 import akka.actor.testkit.typed.javadsl.BehaviorTestKit;
 import akka.actor.testkit.typed.internal.ActorSystemStub;
+import akka.actor.testkit.typed.internal.BehaviorTestKitImpl;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.Behavior$;
@@ -120,7 +121,7 @@ public final class DirectExecutor implements Wire.Host {
      * one): under BehaviorTestKit they do not run on their own, so the executor runs their
      * mailboxes, in the order they were spawned, until nothing is left, before the wire goes on.
      */
-    private final java.util.List<BehaviorTestKit<?>> children = new java.util.ArrayList<>();
+    private final java.util.List<BehaviorTestKitImpl<?>> children = new java.util.ArrayList<>();
 
     private void adopt(EffectfulActorContext<?> ctx) {
         java.util.concurrent.ConcurrentLinkedQueue<akka.actor.testkit.typed.Effect> q = ctx.effectQueue();
@@ -130,22 +131,14 @@ public final class DirectExecutor implements Wire.Host {
         }
     }
 
-    private void adopt(BehaviorTestKit<?> kit) {
-        if (!kit.hasEffects()) return;
-        for (akka.actor.testkit.typed.Effect ef : kit.getAllEffects()) {
-            if (ef instanceof akka.actor.testkit.typed.Effect.Spawned<?> sp) children.add(kit.childTestKit(sp.ref()));
-            else if (ef instanceof akka.actor.testkit.typed.Effect.SpawnedAnonymous<?> sp) children.add(kit.childTestKit(sp.ref()));
-        }
-    }
-
     private void runChildren() {
         for (boolean again = !children.isEmpty(); again; ) {
             again = false;
             for (int i = 0; i < children.size(); i++) {
-                BehaviorTestKit<?> c = children.get(i);
+                BehaviorTestKitImpl<?> c = children.get(i);
                 while (c.isAlive() && c.selfInbox().hasMessages()) {
                     c.runOne();
-                    adopt(c);
+                    adopt(c.context());
                     again = true;
                 }
             }
